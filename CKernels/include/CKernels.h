@@ -1,0 +1,169 @@
+/*
+ * CKernels.h — the plain-C boundary of the DSAC kernels (C99).
+ *
+ * Conventions (the README repeats them):
+ *   - A pose is cam_from_world: x_cam = R * X_world + t. R is row-major 3x3, float64.
+ *   - Camera axes as OpenCV: x right, y down, z forward. Pixel (0, 0) is the centre of the top-left pixel.
+ *   - Scene in metres, image in pixels. Scene coordinates and pixels arrive as float32 structure-of-arrays;
+ *     geometry (solvers, refinement, Jacobians) runs in float64.
+ *   - Pose perturbation model of every Jacobian: R(d) = exp([d_omega]x) * R, t(d) = t + d_t, with the 6-vector
+ *     d = (d_omega, d_t) (left perturbation in axis-angle, then translation).
+ *   - Reprojection residual of correspondence i: r_i = pi(R X_i + t) - p_i (2-vector, pixels);
+ *     its error is e_i = |r_i|. Points with z_cam <= DSAC_MIN_DEPTH are "behind the camera": their error is
+ *     the clamp (max_error) and they are never inliers.
+ *   - Non-finite pixels or scene coordinates are treated as outliers: error = max_error, never an inlier.
+ *
+ * Rules: every symbol starts with dsac_/DSAC_; every entry point returns a dsac_status and writes its outputs
+ * only on success; buffers are owned by the caller; kernels keep no state, print nothing, own no randomness,
+ * and give the same result on any thread count.
+ */
+#ifndef DSAC_CKERNELS_H
+#define DSAC_CKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------------------------------------- */
+typedef int32_t dsac_status;
+enum {
+    DSAC_OK = 0,
+    DSAC_ERROR_NULL_POINTER = 1,       /* a required pointer was NULL */
+    DSAC_ERROR_INVALID_SIZE = 2,       /* a count is negative, zero where it must not be, or too large */
+    DSAC_ERROR_INVALID_INTRINSICS = 3, /* non-finite or non-positive focal length, non-finite principal point */
+    DSAC_ERROR_INVALID_OPTIONS = 4,    /* an option is out of its documented range */
+    DSAC_ERROR_INVALID_POSE = 5,       /* a pose holds a non-finite value */
+    DSAC_ERROR_TOO_FEW_INLIERS = 6,    /* refinement found fewer inliers than it needs */
+    DSAC_ERROR_DEGENERATE = 7,         /* a linear system is singular, or a result would be non-finite */
+    DSAC_ERROR_INTERNAL = 8            /* an unexpected C++ exception; a bug */
+};
+
+/* A short, static, human-readable description of a status code. Never NULL. */
+const char *dsac_status_message(dsac_status status);
+
+/* Smallest camera-frame depth (metres) a point may have to count as in front of the camera. */
+#define DSAC_MIN_DEPTH 1e-6
+
+/* Largest number of threads any kernel accepts; more is DSAC_ERROR_INVALID_OPTIONS. */
+#define DSAC_MAX_THREADS 1024
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Plain data
+ * ------------------------------------------------------------------------------------------------------- */
+typedef struct {
+    double fx, fy; /* focal lengths, pixels, > 0 */
+    double cx, cy; /* principal point, pixels */
+} dsac_intrinsics;
+
+typedef struct {
+    double rotation[9];    /* R, row-major, a rotation matrix */
+    double translation[3]; /* t, metres */
+} dsac_pose;               /* cam_from_world */
+
+typedef struct {
+    const float *x, *y;          /* pixel positions, count each */
+    const float *X, *Y, *Z;      /* scene coordinates (world, metres), count each */
+    int64_t count;               /* N >= 0 */
+} dsac_correspondences;
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Minimal solver: P3P (Lambda Twist, Persson & Nordberg, ECCV 2018)
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* Solves R * X_k + t = lambda_k * b_k (k = 0, 1, 2, lambda_k > 0) for cam_from_world poses.
+ * bearings: 3 bearing vectors (need not be unit length), row k = b_k; points: 3 world points, row k = X_k.
+ * Writes every real solution (0..4) to solutions[0..*solution_count). Solutions with a non-positive depth are
+ * discarded. Collinear or coincident inputs give 0 solutions (DSAC_OK). Non-finite inputs: DSAC_ERROR_DEGENERATE. */
+dsac_status dsac_p3p(const double bearings[9], const double points[9], dsac_pose solutions[4],
+                     int32_t *solution_count);
+
+/* Hypotheses from minimal sets of 4 correspondences (DSAC's rule): P3P on the first three; among its solutions
+ * keep the one with the smallest reprojection error of the fourth; the set is valid only when all four reproject
+ * within inlier_threshold pixels and lie in front of the camera.
+ * sets: set_count x 4 indices into the correspondences (row-major). Writes hypotheses[set_count] and
+ * valid[set_count] (1 valid, 0 not; an invalid set's hypothesis is the identity pose). OpenMP over sets. */
+dsac_status dsac_hypotheses_from_sets(const dsac_correspondences *correspondences,
+                                      const dsac_intrinsics *intrinsics, const int32_t *sets, int64_t set_count,
+                                      double inlier_threshold, int32_t threads, dsac_pose *hypotheses,
+                                      uint8_t *valid);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Scoring (all hypotheses over all correspondences)
+ * ------------------------------------------------------------------------------------------------------- */
+typedef struct {
+    double threshold;  /* tau, pixels, > 0 (default 10) */
+    double beta;       /* sigmoid slope, 1/pixels, > 0 (default 0.5) */
+    double alpha;      /* score scale, finite (default 1 plain, 100 with normalize as DSAC*) */
+    double max_error;  /* error clamp, pixels, >= threshold (default 100) */
+    int32_t normalize; /* 0: s = alpha * sum_i sig(beta (tau - e_i)) (DSAC++); 1: the same divided by N (DSAC*) */
+} dsac_score_options;
+
+/* scores[h] = the soft inlier score of hypotheses[h]; inlier_counts (may be NULL) gets the number of
+ * correspondences with e < threshold. Float32 arithmetic per point, fixed summation order. OpenMP over
+ * hypotheses. */
+dsac_status dsac_score_hypotheses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                  const dsac_pose *hypotheses, int64_t hypothesis_count,
+                                  const dsac_score_options *options, int32_t threads, double *scores,
+                                  int32_t *inlier_counts);
+
+/* errors[i] = min(e_i, max_error) of one pose, float32 arithmetic (behind the camera or non-finite: max_error). */
+dsac_status dsac_reprojection_errors(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                     const dsac_pose *pose, double max_error, float *errors);
+
+/* mask[i] = 1 where e_i < threshold (in front of the camera, finite), else 0; *inlier_count = their number. */
+dsac_status dsac_inlier_mask(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                             const dsac_pose *pose, double threshold, uint8_t *mask, int64_t *inlier_count);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Jacobians of the reprojection residual (float64)
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* For one correspondence (pixel p, scene point X): residual r = pi(R X + t) - p, and, when not NULL,
+ * J_pose = dr/d(d_omega, d_t) (2x6 row-major, perturbation model above) and J_point = dr/dX (2x3 row-major).
+ * DSAC_ERROR_DEGENERATE when the point is behind the camera (z <= DSAC_MIN_DEPTH). */
+dsac_status dsac_projection_jacobians(const dsac_intrinsics *intrinsics, const dsac_pose *pose,
+                                      const double pixel[2], const double point[3], double residual[2],
+                                      double J_pose[12], double J_point[6]);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Refinement: Levenberg-Marquardt on the inliers' residuals, re-selecting inliers until their number stops
+ * growing (DSAC*'s schedule)
+ * ------------------------------------------------------------------------------------------------------- */
+typedef struct {
+    double threshold;       /* inlier threshold, pixels, > 0 */
+    int32_t max_rounds;     /* inlier re-selection rounds, >= 1 (DSAC*: 100) */
+    int32_t max_iterations; /* LM iterations per round, >= 1 (OpenCV: 20) */
+    int32_t min_inliers;    /* fewer inliers than this: DSAC_ERROR_TOO_FEW_INLIERS, >= 4 */
+} dsac_refine_options;
+
+typedef struct {
+    int32_t rounds;        /* re-selection rounds run */
+    int32_t iterations;    /* LM iterations run in all rounds */
+    int64_t inlier_count;  /* size of the set the final pose was optimised on */
+    double rms_error;      /* RMS reprojection error (pixels) of that set at the final pose */
+} dsac_refine_report;
+
+/* Refines one pose. Round k: select the inliers of the current pose; stop when they are no more than in the
+ * previous round (the first round always runs); otherwise minimise sum |r_i|^2 over them by LM from the current
+ * pose. The result is the minimiser over the last set optimised on; inlier_mask (may be NULL) gets that set. */
+dsac_status dsac_refine_pose(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                             const dsac_pose *initial, const dsac_refine_options *options, dsac_pose *refined,
+                             uint8_t *inlier_mask, dsac_refine_report *report);
+
+/* Refines hypothesis_count poses independently (OpenMP over poses). inlier_masks (may be NULL) is
+ * hypothesis_count x N. status[h] gets each pose's own status (DSAC_OK or DSAC_ERROR_TOO_FEW_INLIERS /
+ * DSAC_ERROR_DEGENERATE); the call itself fails only on bad arguments. A failed pose is copied unchanged. */
+dsac_status dsac_refine_poses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                              const dsac_pose *initial, int64_t hypothesis_count, const dsac_refine_options *options,
+                              int32_t threads, dsac_pose *refined, uint8_t *inlier_masks,
+                              dsac_refine_report *reports, dsac_status *status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSAC_CKERNELS_H */
