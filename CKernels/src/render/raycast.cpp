@@ -1,0 +1,268 @@
+#include "render/raycast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "render/texture.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace dsac::render {
+
+namespace {
+
+constexpr int kTile = 16;
+constexpr double kEpsilon = 1e-9;
+
+struct Vec3 {
+    double x, y, z;
+};
+
+inline Vec3 sub(Vec3 a, Vec3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+inline double dot3(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+
+// A box in a form quick to intersect: world -> box frame is a rotation about z by -yaw.
+struct PreparedBox {
+    Vec3 centre;
+    double half[3];
+    double cos_yaw, sin_yaw;
+    bool inside;
+};
+
+struct Hit {
+    double t = std::numeric_limits<double>::infinity();
+    int32_t box = -1;
+    int32_t face = -1;  // 0: -x, 1: +x, 2: -y, 3: +y, 4: -z, 5: +z (box frame)
+};
+
+inline Vec3 to_box(const PreparedBox &b, Vec3 w) {
+    return {b.cos_yaw * w.x + b.sin_yaw * w.y, -b.sin_yaw * w.x + b.cos_yaw * w.y, w.z};
+}
+
+inline Vec3 from_box(const PreparedBox &b, Vec3 l) {
+    return {b.cos_yaw * l.x - b.sin_yaw * l.y, b.sin_yaw * l.x + b.cos_yaw * l.y, l.z};
+}
+
+// Slab test. For a solid box, the entry point (t > 0); for a shell, the exit point.
+inline void intersect(const PreparedBox &b, int32_t index, Vec3 origin, Vec3 dir, Hit &best) {
+    const Vec3 o = to_box(b, sub(origin, b.centre));
+    const Vec3 d = to_box(b, dir);
+    const double oo[3] = {o.x, o.y, o.z};
+    const double dd[3] = {d.x, d.y, d.z};
+    double t_near = -std::numeric_limits<double>::infinity(), t_far = std::numeric_limits<double>::infinity();
+    int near_face = -1, far_face = -1;
+    for (int k = 0; k < 3; ++k) {
+        double dk = dd[k];
+        if (std::fabs(dk) < kEpsilon) dk = dk < 0 ? -kEpsilon : kEpsilon;
+        const double inv = 1.0 / dk;
+        double t0 = (-b.half[k] - oo[k]) * inv, t1 = (b.half[k] - oo[k]) * inv;
+        int f0 = 2 * k, f1 = 2 * k + 1;
+        if (t0 > t1) {
+            std::swap(t0, t1);
+            std::swap(f0, f1);
+        }
+        if (t0 > t_near) {
+            t_near = t0;
+            near_face = f0;
+        }
+        if (t1 < t_far) {
+            t_far = t1;
+            far_face = f1;
+        }
+    }
+    if (t_near > t_far) return;
+    if (b.inside) {
+        if (t_far > kEpsilon && t_far < best.t) best = {t_far, index, far_face};
+    } else {
+        if (t_near > kEpsilon && t_near < best.t) best = {t_near, index, near_face};
+    }
+}
+
+// Screen rectangle (in tiles) a solid box may cover; the whole screen when a corner is near or behind the camera.
+void tile_bounds(const PreparedBox &b, const dsac_intrinsics &K, const dsac_pose &P, int tiles_x, int tiles_y,
+                 int bounds[4]) {
+    double min_u = std::numeric_limits<double>::infinity(), min_v = min_u, max_u = -min_u, max_v = -min_u;
+    for (int corner = 0; corner < 8; ++corner) {
+        const Vec3 l{(corner & 1 ? 1 : -1) * b.half[0], (corner & 2 ? 1 : -1) * b.half[1],
+                     (corner & 4 ? 1 : -1) * b.half[2]};
+        const Vec3 w0 = from_box(b, l);
+        const Vec3 w{w0.x + b.centre.x, w0.y + b.centre.y, w0.z + b.centre.z};
+        const double *R = P.rotation;
+        const double x = R[0] * w.x + R[1] * w.y + R[2] * w.z + P.translation[0];
+        const double y = R[3] * w.x + R[4] * w.y + R[5] * w.z + P.translation[1];
+        const double z = R[6] * w.x + R[7] * w.y + R[8] * w.z + P.translation[2];
+        if (z < 1e-3) {
+            bounds[0] = 0;
+            bounds[1] = 0;
+            bounds[2] = tiles_x - 1;
+            bounds[3] = tiles_y - 1;
+            return;
+        }
+        const double u = K.fx * x / z + K.cx, v = K.fy * y / z + K.cy;
+        min_u = std::min(min_u, u);
+        max_u = std::max(max_u, u);
+        min_v = std::min(min_v, v);
+        max_v = std::max(max_v, v);
+    }
+    const auto clamp_tile = [](double p, int n) {
+        return static_cast<int>(std::clamp(std::floor(p / kTile), 0.0, static_cast<double>(n - 1)));
+    };
+    if (max_u < -1 || max_v < -1 || min_u > tiles_x * kTile || min_v > tiles_y * kTile) {
+        bounds[0] = 1;  // empty
+        bounds[2] = 0;
+        bounds[1] = 1;
+        bounds[3] = 0;
+        return;
+    }
+    bounds[0] = clamp_tile(min_u - 1, tiles_x);
+    bounds[1] = clamp_tile(min_v - 1, tiles_y);
+    bounds[2] = clamp_tile(max_u + 1, tiles_x);
+    bounds[3] = clamp_tile(max_v + 1, tiles_y);
+}
+
+// Standard normal from a counter (Box-Muller on two hashed uniforms).
+inline float gaussian(uint64_t seed, uint64_t counter) {
+    const float u1 = std::max(hash_unit(seed ^ hash64(2 * counter)), 1e-7f);
+    const float u2 = hash_unit(seed ^ hash64(2 * counter + 1));
+    return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+}
+
+}  // namespace
+
+bool valid_scene(const dsac_render_scene &s) {
+    if (s.box_count < 0 || s.material_count < 0 || s.light_count < 0) return false;
+    if ((s.box_count > 0 && !s.boxes) || (s.material_count > 0 && !s.materials) || (s.light_count > 0 && !s.lights))
+        return false;
+    for (int32_t i = 0; i < s.box_count; ++i) {
+        const dsac_render_box &b = s.boxes[i];
+        for (int k = 0; k < 3; ++k) {
+            if (!std::isfinite(b.center[k]) || !std::isfinite(b.half_size[k]) || b.half_size[k] <= 0) return false;
+        }
+        if (!std::isfinite(b.yaw)) return false;
+        for (int f = 0; f < 6; ++f) {
+            if (b.material[f] < 0 || b.material[f] >= s.material_count) return false;
+        }
+    }
+    for (int32_t i = 0; i < s.material_count; ++i) {
+        const dsac_render_material &m = s.materials[i];
+        if (!(m.scale > 0) || !std::isfinite(m.scale) || !std::isfinite(m.angle)) return false;
+    }
+    for (int32_t i = 0; i < s.light_count; ++i) {
+        for (int k = 0; k < 3; ++k) {
+            if (!std::isfinite(s.lights[i].position[k])) return false;
+        }
+    }
+    return true;
+}
+
+dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &K, const dsac_pose &P,
+                         const dsac_render_options &options, int32_t threads, float *rgb, float *depth,
+                         int32_t *surface) {
+    const int W = options.width, H = options.height;
+    std::vector<PreparedBox> boxes(scene.box_count);
+    std::vector<int32_t> shells;
+    for (int32_t i = 0; i < scene.box_count; ++i) {
+        const dsac_render_box &b = scene.boxes[i];
+        boxes[i] = {{b.center[0], b.center[1], b.center[2]},
+                    {b.half_size[0], b.half_size[1], b.half_size[2]},
+                    std::cos(b.yaw),
+                    std::sin(b.yaw),
+                    b.inside != 0};
+        if (b.inside) shells.push_back(i);
+    }
+    // Camera centre and camera->world rotation (R^T).
+    const double *R = P.rotation;
+    const Vec3 origin{-(R[0] * P.translation[0] + R[3] * P.translation[1] + R[6] * P.translation[2]),
+                      -(R[1] * P.translation[0] + R[4] * P.translation[1] + R[7] * P.translation[2]),
+                      -(R[2] * P.translation[0] + R[5] * P.translation[1] + R[8] * P.translation[2])};
+
+    // Per tile, the solid boxes whose screen rectangle overlaps it (rooms are tested everywhere).
+    const int tiles_x = (W + kTile - 1) / kTile, tiles_y = (H + kTile - 1) / kTile;
+    std::vector<std::vector<int32_t>> tile_boxes(static_cast<size_t>(tiles_x) * tiles_y);
+    for (int32_t i = 0; i < scene.box_count; ++i) {
+        if (boxes[i].inside) continue;
+        int b[4];
+        tile_bounds(boxes[i], K, P, tiles_x, tiles_y, b);
+        for (int ty = b[1]; ty <= b[3]; ++ty)
+            for (int tx = b[0]; tx <= b[2]; ++tx) tile_boxes[static_cast<size_t>(ty) * tiles_x + tx].push_back(i);
+    }
+
+    const int tile_count = tiles_x * tiles_y;
+    const double pixel_angle = 1.0 / std::min(K.fx, K.fy);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 4) num_threads(threads)
+#endif
+    for (int tile = 0; tile < tile_count; ++tile) {
+        const int tx = tile % tiles_x, ty = tile / tiles_x;
+        const std::vector<int32_t> &candidates = tile_boxes[tile];
+        for (int v = ty * kTile; v < std::min(H, (ty + 1) * kTile); ++v) {
+            for (int u = tx * kTile; u < std::min(W, (tx + 1) * kTile); ++u) {
+                const size_t p = static_cast<size_t>(v) * W + u;
+                const Vec3 dc{(u - K.cx) / K.fx, (v - K.cy) / K.fy, 1.0};
+                const Vec3 dir{R[0] * dc.x + R[3] * dc.y + R[6] * dc.z, R[1] * dc.x + R[4] * dc.y + R[7] * dc.z,
+                               R[2] * dc.x + R[5] * dc.y + R[8] * dc.z};
+                Hit hit;
+                for (int32_t i : shells) intersect(boxes[i], i, origin, dir, hit);
+                for (int32_t i : candidates) intersect(boxes[i], i, origin, dir, hit);
+                if (hit.box < 0) {
+                    if (depth) depth[p] = 0;
+                    if (surface) surface[p] = -1;
+                    if (rgb) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = 0;
+                    continue;
+                }
+                if (depth) depth[p] = static_cast<float>(hit.t);
+                if (surface) surface[p] = hit.box * 6 + hit.face;
+                if (!rgb) continue;
+                const PreparedBox &b = boxes[hit.box];
+                const Vec3 x{origin.x + hit.t * dir.x, origin.y + hit.t * dir.y, origin.z + hit.t * dir.z};
+                const Vec3 l = to_box(b, sub(x, b.centre));
+                const int axis = hit.face / 2;
+                const double sign = (hit.face % 2 ? 1.0 : -1.0) * (b.inside ? -1.0 : 1.0);
+                Vec3 nl{0, 0, 0};
+                (axis == 0 ? nl.x : axis == 1 ? nl.y : nl.z) = sign;
+                const Vec3 n = from_box(b, nl);
+                // Face coordinates: the two box-frame axes in the face plane, in metres.
+                double fu, fv;
+                if (axis == 0) {
+                    fu = l.y;
+                    fv = l.z;
+                } else if (axis == 1) {
+                    fu = l.x;
+                    fv = l.z;
+                } else {
+                    fu = l.x;
+                    fv = l.y;
+                }
+                const double distance = hit.t * std::sqrt(dot3(dc, dc));
+                const double cos_view = std::max(0.05, std::fabs(dot3(n, dir)) / std::sqrt(dot3(dir, dir)));
+                const double footprint = distance * pixel_angle / cos_view;
+                const dsac_render_material &m = scene.materials[scene.boxes[hit.box].material[hit.face]];
+                const Rgb albedo = texture_albedo(m, fu, fv, footprint);
+                float light[3] = {scene.ambient[0], scene.ambient[1], scene.ambient[2]};
+                for (int32_t k = 0; k < scene.light_count; ++k) {
+                    const dsac_render_light &L = scene.lights[k];
+                    const Vec3 to{L.position[0] - x.x, L.position[1] - x.y, L.position[2] - x.z};
+                    const double d2 = dot3(to, to);
+                    const double lambert = std::max(0.0, dot3(n, to) / std::sqrt(d2));
+                    const float gain = static_cast<float>(lambert / (1.0 + L.falloff * d2));
+                    light[0] += gain * L.intensity[0];
+                    light[1] += gain * L.intensity[1];
+                    light[2] += gain * L.intensity[2];
+                }
+                const float a[3] = {albedo.r, albedo.g, albedo.b};
+                for (int c = 0; c < 3; ++c) {
+                    float value = a[c] * light[c] * options.exposure;
+                    if (options.noise_sigma > 0) value += options.noise_sigma * gaussian(options.noise_seed, 3 * p + c);
+                    rgb[3 * p + c] = std::clamp(value, 0.0f, 1.0f);
+                }
+            }
+        }
+    }
+    return DSAC_OK;
+}
+
+}  // namespace dsac::render
