@@ -1,0 +1,249 @@
+// Every extern "C" definition of CKernels.h: check the arguments, call the C++ code, catch everything.
+#include <algorithm>
+#include <exception>
+#include <vector>
+
+#include "CKernels.h"
+#include "common/check.h"
+#include "common/pose.h"
+#include "refine/projection.h"
+#include "refine/refine.h"
+#include "scoring/score.h"
+#include "solvers/minimal_sets.h"
+#include "solvers/p3p.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+using namespace dsac;
+
+namespace {
+
+template <class Body>
+dsac_status guarded(Body body) {
+    try {
+        return body();
+    } catch (...) {
+        return DSAC_ERROR_INTERNAL;
+    }
+}
+
+dsac_status check_common(const dsac_correspondences *c, const dsac_intrinsics *K) {
+    if (!c || !K) return DSAC_ERROR_NULL_POINTER;
+    if (c->count < 0) return DSAC_ERROR_INVALID_SIZE;
+    if (!valid_correspondences(*c)) return DSAC_ERROR_NULL_POINTER;
+    if (!valid_intrinsics(*K)) return DSAC_ERROR_INVALID_INTRINSICS;
+    return DSAC_OK;
+}
+
+bool valid_score_options(const dsac_score_options &o) {
+    return std::isfinite(o.threshold) && o.threshold > 0 && std::isfinite(o.beta) && o.beta > 0 &&
+           std::isfinite(o.alpha) && std::isfinite(o.max_error) && o.max_error >= o.threshold &&
+           (o.normalize == 0 || o.normalize == 1);
+}
+
+bool valid_refine_options(const dsac_refine_options &o) {
+    return std::isfinite(o.threshold) && o.threshold > 0 && o.max_rounds >= 1 && o.max_iterations >= 1 &&
+           o.min_inliers >= 4;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char *dsac_status_message(dsac_status status) {
+    switch (status) {
+        case DSAC_OK: return "success";
+        case DSAC_ERROR_NULL_POINTER: return "a required buffer is missing (null pointer)";
+        case DSAC_ERROR_INVALID_SIZE: return "a size or count is out of range";
+        case DSAC_ERROR_INVALID_INTRINSICS: return "intrinsics are non-finite or the focal length is not positive";
+        case DSAC_ERROR_INVALID_OPTIONS: return "an option is out of its documented range";
+        case DSAC_ERROR_INVALID_POSE: return "a pose holds a non-finite value";
+        case DSAC_ERROR_TOO_FEW_INLIERS: return "too few inliers to refine the pose";
+        case DSAC_ERROR_DEGENERATE: return "the problem is degenerate (singular system or non-finite result)";
+        case DSAC_ERROR_INTERNAL: return "internal error in the kernels (a bug: please report it)";
+        default: return "unknown status code";
+    }
+}
+
+dsac_status dsac_p3p(const double bearings[9], const double points[9], dsac_pose solutions[4],
+                     int32_t *solution_count) {
+    return guarded([&]() -> dsac_status {
+        if (!bearings || !points || !solutions || !solution_count) return DSAC_ERROR_NULL_POINTER;
+        Eigen::Vector3d b[3], X[3];
+        for (int k = 0; k < 3; ++k) {
+            b[k] = Eigen::Vector3d(bearings[3 * k], bearings[3 * k + 1], bearings[3 * k + 2]);
+            X[k] = Eigen::Vector3d(points[3 * k], points[3 * k + 1], points[3 * k + 2]);
+            if (!b[k].allFinite() || !X[k].allFinite()) return DSAC_ERROR_DEGENERATE;
+        }
+        Pose found[4];
+        const int n = solve_p3p(b, X, found);
+        for (int k = 0; k < n; ++k) solutions[k] = to_c(found[k]);
+        *solution_count = n;
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_hypotheses_from_sets(const dsac_correspondences *correspondences,
+                                      const dsac_intrinsics *intrinsics, const int32_t *sets, int64_t set_count,
+                                      double inlier_threshold, int32_t threads, dsac_pose *hypotheses,
+                                      uint8_t *valid) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (set_count < 0) return DSAC_ERROR_INVALID_SIZE;
+        if (set_count > 0 && (!sets || !hypotheses || !valid)) return DSAC_ERROR_NULL_POINTER;
+        if (!std::isfinite(inlier_threshold) || inlier_threshold <= 0 || !valid_threads(threads))
+            return DSAC_ERROR_INVALID_OPTIONS;
+        const int64_t n = correspondences->count;
+        for (int64_t i = 0; i < 4 * set_count; ++i)
+            if (sets[i] < 0 || sets[i] >= n) return DSAC_ERROR_INVALID_SIZE;
+        std::vector<Pose> found(static_cast<size_t>(set_count));
+        std::vector<uint8_t> ok(static_cast<size_t>(set_count));
+        hypotheses_from_sets(*correspondences, *intrinsics, sets, set_count, inlier_threshold, threads, found.data(),
+                             ok.data());
+        for (int64_t h = 0; h < set_count; ++h) {
+            hypotheses[h] = to_c(found[h]);
+            valid[h] = ok[h];
+        }
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_score_hypotheses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                  const dsac_pose *hypotheses, int64_t hypothesis_count,
+                                  const dsac_score_options *options, int32_t threads, double *scores,
+                                  int32_t *inlier_counts) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!options) return DSAC_ERROR_NULL_POINTER;
+        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
+        if (hypothesis_count > 0 && (!hypotheses || !scores)) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_score_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (correspondences->count > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
+        for (int64_t h = 0; h < hypothesis_count; ++h)
+            if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
+        std::vector<double> s(static_cast<size_t>(hypothesis_count));
+        std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (hypothesis_count > 1)
+#endif
+        for (int64_t h = 0; h < hypothesis_count; ++h)
+            score_pose(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
+        std::copy(s.begin(), s.end(), scores);
+        if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_reprojection_errors(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                     const dsac_pose *pose, double max_error, float *errors) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!pose || (correspondences->count > 0 && !errors)) return DSAC_ERROR_NULL_POINTER;
+        if (!std::isfinite(max_error) || max_error <= 0) return DSAC_ERROR_INVALID_OPTIONS;
+        if (!is_finite(*pose)) return DSAC_ERROR_INVALID_POSE;
+        reprojection_errors(*correspondences, *intrinsics, from_c(*pose), max_error, errors);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_inlier_mask(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                             const dsac_pose *pose, double threshold, uint8_t *mask, int64_t *inlier_count) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!pose || !inlier_count || (correspondences->count > 0 && !mask)) return DSAC_ERROR_NULL_POINTER;
+        if (!std::isfinite(threshold) || threshold <= 0) return DSAC_ERROR_INVALID_OPTIONS;
+        if (!is_finite(*pose)) return DSAC_ERROR_INVALID_POSE;
+        *inlier_count = inlier_mask(*correspondences, *intrinsics, from_c(*pose), threshold, mask);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_projection_jacobians(const dsac_intrinsics *intrinsics, const dsac_pose *pose,
+                                      const double pixel[2], const double point[3], double residual[2],
+                                      double J_pose[12], double J_point[6]) {
+    return guarded([&]() -> dsac_status {
+        if (!intrinsics || !pose || !pixel || !point || !residual) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_intrinsics(*intrinsics)) return DSAC_ERROR_INVALID_INTRINSICS;
+        if (!is_finite(*pose)) return DSAC_ERROR_INVALID_POSE;
+        const Eigen::Vector2d p(pixel[0], pixel[1]);
+        const Eigen::Vector3d X(point[0], point[1], point[2]);
+        if (!p.allFinite() || !X.allFinite()) return DSAC_ERROR_DEGENERATE;
+        Eigen::Vector2d r;
+        Matrix26 Jp;
+        Matrix23 Jx;
+        if (!projection_jacobians(*intrinsics, from_c(*pose), p, X, &r, &Jp, &Jx)) return DSAC_ERROR_DEGENERATE;
+        for (int i = 0; i < 2; ++i) {
+            residual[i] = r(i);
+            for (int j = 0; j < 6; ++j)
+                if (J_pose) J_pose[6 * i + j] = Jp(i, j);
+            for (int j = 0; j < 3; ++j)
+                if (J_point) J_point[3 * i + j] = Jx(i, j);
+        }
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_refine_poses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                              const dsac_pose *initial, int64_t hypothesis_count, const dsac_refine_options *options,
+                              int32_t threads, dsac_pose *refined, uint8_t *inlier_masks,
+                              dsac_refine_report *reports, dsac_status *status) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!options) return DSAC_ERROR_NULL_POINTER;
+        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
+        if (hypothesis_count > 0 && (!initial || !refined || !reports || !status)) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_refine_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        for (int64_t h = 0; h < hypothesis_count; ++h)
+            if (!is_finite(initial[h])) return DSAC_ERROR_INVALID_POSE;
+        const int64_t n = correspondences->count;
+        const int workers = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(hypothesis_count, 1)));
+        std::vector<uint8_t> scratch(static_cast<size_t>(workers * 2 * std::max<int64_t>(n, 1)));
+        std::vector<Pose> out(static_cast<size_t>(hypothesis_count));
+        std::vector<dsac_refine_report> rep(static_cast<size_t>(hypothesis_count));
+        std::vector<dsac_status> st(static_cast<size_t>(hypothesis_count));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(workers) if (workers > 1)
+#endif
+        for (int64_t h = 0; h < hypothesis_count; ++h) {
+#ifdef _OPENMP
+            const int worker = omp_get_thread_num();
+#else
+            const int worker = 0;
+#endif
+            uint8_t *work = scratch.data() + static_cast<size_t>(worker) * 2 * n;
+            uint8_t *mask = inlier_masks ? inlier_masks + h * n : work + n;
+            const Pose start = from_c(initial[h]);
+            rep[h] = dsac_refine_report{0, 0, 0, 0.0};
+            st[h] = refine_pose(*correspondences, *intrinsics, start, *options, &out[h], mask, work, &rep[h]);
+            if (st[h] != DSAC_OK) out[h] = start;
+        }
+        for (int64_t h = 0; h < hypothesis_count; ++h) {
+            refined[h] = to_c(out[h]);
+            reports[h] = rep[h];
+            status[h] = st[h];
+        }
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_refine_pose(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                             const dsac_pose *initial, const dsac_refine_options *options, dsac_pose *refined,
+                             uint8_t *inlier_mask, dsac_refine_report *report) {
+    return guarded([&]() -> dsac_status {
+        if (!initial || !refined || !report) return DSAC_ERROR_NULL_POINTER;
+        dsac_pose out;
+        dsac_refine_report rep;
+        dsac_status own = DSAC_OK;
+        if (dsac_status s = dsac_refine_poses(correspondences, intrinsics, initial, 1, options, 1, &out, inlier_mask,
+                                              &rep, &own))
+            return s;
+        if (own != DSAC_OK) return own;
+        *refined = out;
+        *report = rep;
+        return DSAC_OK;
+    });
+}
+
+}  // extern "C"

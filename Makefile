@@ -1,0 +1,43 @@
+# Set-up and the two jobs of the README. Every target installs what is missing first (Debian packages).
+SHELL := /bin/bash
+DEBIAN_PACKAGES := libeigen3-dev libomp-dev libstb-dev libpng-dev pkg-config
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: deps demo test bench peers consumer
+
+# Installs the Debian packages that are not installed yet (apt-get needs root; CI and the dev machines are).
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# The main job on the built-in default: synthetic frames, no downloads.
+demo: deps
+	swift run -c release $(SWIFT_BUILD_FLAGS) dsac demo
+
+# The tests, then a tiny consumer package that depends on this one by path and localizes a frame.
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	$(MAKE) consumer
+
+consumer:
+	cd Tests/Consumer && swift run --scratch-path ../../.build-consumer consumer
+
+# The benchmark beside the peers, on the same problems (needs PyPI for the peers' virtual environment).
+bench: deps
+	test -d .venv-peers || python3 -m venv .venv-peers
+	.venv-peers/bin/pip install -q numpy opencv-python-headless poselib pycolmap
+	.venv-peers/bin/python ../shared/peers/peers_bench.py --seed 1 --problems 20 --write-only --write problems-s1
+	swift build -c release --product dsac-bench
+	.build/release/dsac-bench localize --problems problems-s1 --threads 1 --json bench-localize-1t.json
+	.build/release/dsac-bench localize --problems problems-s1 --threads 2 --json bench-localize-2t.json
+	.build/release/dsac-bench p3p --json bench-p3p.json
+	.build/release/dsac-bench score --threads 1 --json bench-score-1t.json
+	.build/release/dsac-bench score --threads 2 --json bench-score-2t.json
+	.venv-peers/bin/python ../shared/peers/peers_bench.py --seed 1 --problems 20 --reps 3 --json bench-peers.json

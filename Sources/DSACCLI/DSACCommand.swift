@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DSACCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsac",
+        abstract: "Fast, differentiable camera localization (DSAC) on the CPU.",
+        subcommands: [DemoCommand.self])
+}
