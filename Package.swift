@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "DSAC", targets: ["DSAC"]),
+        .library(name: "DSACData", targets: ["DSACData"]),
         .executable(name: "dsac", targets: ["DSACCLI"]),
         .executable(name: "dsac-bench", targets: ["DSACBench"]),
     ],
@@ -46,9 +47,14 @@ let package = Package(
             linkerSettings: [.unsafeFlags(openMP.linkerFlags)]
         ),
         .target(name: "DSAC", dependencies: ["CKernels"]),
+        .systemLibrary(name: "CStbImage", path: "Sources/CStbImage", pkgConfig: "stb",
+                       providers: [.apt(["libstb-dev"])]),
+        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .target(name: "DSACData", dependencies: ["DSAC", "CKernels", "CStbImage", "CLibPNG"]),
         .executableTarget(
             name: "DSACCLI",
-            dependencies: ["DSAC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DSAC", "DSACData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "DSACBench",
@@ -57,6 +63,7 @@ let package = Package(
         ),
         .target(name: "DSACTestSupport", dependencies: ["DSAC"], path: "Tests/DSACTestSupport"),
         .testTarget(name: "DSACTests", dependencies: ["DSAC", "CKernels", "DSACTestSupport"]),
+        .testTarget(name: "DSACDataTests", dependencies: ["DSACData", "DSAC"]),
     ],
     cxxLanguageStandard: .cxx17
 )

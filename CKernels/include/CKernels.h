@@ -162,6 +162,75 @@ dsac_status dsac_refine_poses(const dsac_correspondences *correspondences, const
                               int32_t threads, dsac_pose *refined, uint8_t *inlier_masks,
                               dsac_refine_report *reports, dsac_status *status);
 
+/* ---------------------------------------------------------------------------------------------------------
+ * Data kernels (used by DSACData: synthetic rendering)
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* Procedural textures (patterns over a face's 2D coordinates in metres). */
+enum {
+    DSAC_TEXTURE_PLAIN = 0,   /* color_a */
+    DSAC_TEXTURE_CHECKER = 1, /* squares of side scale */
+    DSAC_TEXTURE_STRIPES = 2, /* stripes of period scale, slightly wavy */
+    DSAC_TEXTURE_NOISE = 3,   /* value-noise blotches (3 octaves), cells of size scale */
+    DSAC_TEXTURE_DOTS = 4,    /* one disc per cell, random radius and colour */
+    DSAC_TEXTURE_BRICKS = 5,  /* bricks scale x scale/2 with per-brick tint, mortar color_b */
+    DSAC_TEXTURE_TILES = 6,   /* square tiles, each its own random colour, dark grout */
+    DSAC_TEXTURE_RINGS = 7    /* wood-like noisy rings */
+};
+
+typedef struct {
+    int32_t pattern;   /* DSAC_TEXTURE_* (unknown values render plain) */
+    uint32_t seed;     /* varies noise and per-cell colours */
+    float color_a[3];  /* RGB in [0, 1] */
+    float color_b[3];
+    float scale;       /* pattern period, metres, > 0 */
+    float angle;       /* pattern rotation in the face plane, radians */
+    float variation;   /* amplitude of a low-frequency (~2 m) brightness variation, [0, 1] */
+} dsac_render_material;
+
+typedef struct {
+    double center[3];    /* world, metres */
+    double half_size[3]; /* half extents along the box's own x, y, z, metres, > 0 */
+    double yaw;          /* rotation of the box about world z, radians */
+    int32_t material[6]; /* material index per face: -x, +x, -y, +y, -z, +z (box frame) */
+    int32_t inside;      /* 1: a room shell seen from inside (the exit face is hit); 0: a solid box */
+} dsac_render_box;
+
+typedef struct {
+    double position[3];  /* world, metres */
+    float intensity[3];  /* per channel */
+    float falloff;       /* irradiance scale 1 / (1 + falloff d^2), d in metres, >= 0 */
+} dsac_render_light;
+
+typedef struct {
+    const dsac_render_box *boxes;
+    int32_t box_count;
+    const dsac_render_material *materials;
+    int32_t material_count;
+    const dsac_render_light *lights;
+    int32_t light_count;
+    float ambient[3];
+} dsac_render_scene;
+
+typedef struct {
+    int32_t width, height; /* pixels, >= 1 */
+    float exposure;        /* colour gain, >= 0 */
+    float noise_sigma;     /* standard deviation of additive Gaussian colour noise, [0, 1] units; 0: none */
+    uint64_t noise_seed;   /* noise is a hash of (seed, pixel, channel): the same on any thread count */
+} dsac_render_options;
+
+/* Ray-casts one frame of a box scene (room shells seen from inside, solid boxes yawed about world z), pinhole camera
+ * cam_from_world, one ray through each pixel centre. Writes (each may be NULL):
+ *   rgb[H*W*3]   Lambertian shading of the procedural albedo under the point lights (no shadows), times exposure,
+ *                plus noise, clamped to [0, 1];
+ *   depth[H*W]   z of the hit in the camera frame (metres along the optical axis), 0 where no surface is hit;
+ *   surface[H*W] box * 6 + face of the hit (face as in dsac_render_box.material), -1 where none.
+ * A pixel's depth back-projected with K and moved by the pose lies on the face `surface` names (float64 geometry,
+ * depth rounded to float32). OpenMP over 16x16 tiles. DSAC_ERROR_INVALID_OPTIONS for a bad scene or options. */
+dsac_status dsac_render_frame(const dsac_render_scene *scene, const dsac_intrinsics *intrinsics,
+                              const dsac_pose *cam_from_world, const dsac_render_options *options, int32_t threads,
+                              float *rgb, float *depth, int32_t *surface);
+
 #ifdef __cplusplus
 }
 #endif

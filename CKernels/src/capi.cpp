@@ -246,4 +246,33 @@ dsac_status dsac_refine_pose(const dsac_correspondences *correspondences, const 
     });
 }
 
+// ---- Data kernels (DSACData) ----
+}  // extern "C" (reopened below: the data kernels' C++ header is included here to keep their lines together)
+
+#include "render/raycast.h"
+
+extern "C" {
+
+dsac_status dsac_render_frame(const dsac_render_scene *scene, const dsac_intrinsics *intrinsics,
+                              const dsac_pose *cam_from_world, const dsac_render_options *options, int32_t threads,
+                              float *rgb, float *depth, int32_t *surface) {
+    return guarded([&]() -> dsac_status {
+        if (!scene || !intrinsics || !cam_from_world || !options) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_intrinsics(*intrinsics)) return DSAC_ERROR_INVALID_INTRINSICS;
+        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        for (int k = 0; k < 9; ++k)
+            if (!std::isfinite(cam_from_world->rotation[k])) return DSAC_ERROR_INVALID_POSE;
+        for (int k = 0; k < 3; ++k)
+            if (!std::isfinite(cam_from_world->translation[k])) return DSAC_ERROR_INVALID_POSE;
+        if (options->width < 1 || options->height < 1 || options->width > 65536 || options->height > 65536)
+            return DSAC_ERROR_INVALID_SIZE;
+        if (!(options->exposure >= 0) || !std::isfinite(options->exposure) || !(options->noise_sigma >= 0) ||
+            !std::isfinite(options->noise_sigma))
+            return DSAC_ERROR_INVALID_OPTIONS;
+        if (!dsac::render::valid_scene(*scene)) return DSAC_ERROR_INVALID_OPTIONS;
+        return dsac::render::render_frame(*scene, *intrinsics, *cam_from_world, *options, threads, rgb, depth,
+                                          surface);
+    });
+}
+
 }  // extern "C"
