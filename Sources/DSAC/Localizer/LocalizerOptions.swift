@@ -4,7 +4,7 @@ public struct LocalizerOptions: Sendable, Hashable {
     public var hypotheses: Int = 256
     /// Bound on redrawing: at most hypotheses × (redraws + 1) minimal sets are solved per frame (DSAC* redraws
     /// up to 10⁶ times per hypothesis; a bound keeps the worst case bounded).
-    public var redraws: Int = 16
+    public var redraws: Int = 32
     /// Early termination (adaptive RANSAC): stop drawing once, with the best hypothesis' inlier ratio ε so far,
     /// the chance that no all-inlier minimal set was drawn is below 1 − confidence, i.e. after
     /// log(1 − confidence) / log(1 − ε⁴) sets. nil fills the whole pool, as DSAC does when training.
