@@ -109,6 +109,17 @@ public struct SyntheticScene: FrameProvider {
                              surface: out.surface, intrinsics: intrinsics, worldFromCam: worldFromCam)
     }
 
+    /// Renders any view of the scene (no noise, base lighting): for tests, demos and novel views.
+    public func render(worldFromCam: Pose, intrinsics: Intrinsics, width: Int, height: Int, threads: Int = 1,
+                       surfaces: Bool = true) throws(DataError) -> RenderedFrame {
+        let out = try RenderKernel.render(description, intrinsics: intrinsics, camFromWorld: worldFromCam.inverse,
+                                          width: width, height: height, exposure: 1, lightScale: 1, noiseSigma: 0,
+                                          noiseSeed: 0, threads: threads, wantSurface: surfaces)
+        return RenderedFrame(image: Image(width: width, height: height, channels: 3, pixels: out.rgb),
+                             depth: DepthMap(width: width, height: height, metres: out.depth),
+                             surface: out.surface, intrinsics: intrinsics, worldFromCam: worldFromCam)
+    }
+
     /// A training frame with exact ground-truth scene coordinates (from the float depth).
     public func frame(_ split: Split, at index: Int, options load: LoadOptions = .default) throws(DataError) -> Frame {
         let r = try render(split, at: index)
