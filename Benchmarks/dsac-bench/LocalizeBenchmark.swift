@@ -42,6 +42,8 @@ struct LocalizeBenchmark: ParsableCommand {
                     row["inliers"] = report.inlierCount
                     row["valid_hypotheses"] = report.validHypotheses
                     row["sets_drawn"] = report.setsDrawn
+                    row["refine_rounds"] = report.refinement?.rounds ?? 0
+                    row["refine_iterations"] = report.refinement?.iterations ?? 0
                     let t = report.timings
                     stages[key(entry.outlierFraction), default: []].append([t.hypotheses, t.scoring, t.refinement])
                 } else {

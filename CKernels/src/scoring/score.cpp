@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/fast_exp.h"
+#include "common/multiversion.h"
 
 namespace dsac {
 namespace {
@@ -46,12 +47,6 @@ inline float clamped_error(const Projection &P, float x, float y, float X, float
 }
 
 constexpr int64_t kBlock = 2048;  // points summed in float32 before the float64 total
-
-#if defined(__x86_64__) && defined(__clang__)
-#define DSAC_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DSAC_MULTIVERSION
-#endif
 
 DSAC_MULTIVERSION
 void score_block(const Projection &P, const float *__restrict x, const float *__restrict y,
