@@ -9,6 +9,8 @@ struct LocalizeBenchmark: ParsableCommand {
     @Option(help: "Folder with manifest.json and the problem files.") var problems: String
     @Option(help: "Hypothesis slots per frame.") var hypotheses = 256
     @Option(help: "Redraws of an invalid slot's minimal set.") var redraws = LocalizerOptions().redraws
+    @Option(help: "Hypotheses refined (local optimisation); 1 is DSAC's argmax.")
+    var refineTop = LocalizerOptions().refineTop
     @Option(help: "Kernel threads.") var threads = 1
     @Option(help: "Timed runs per problem (after one warm-up).") var runs = 5
     @Option(help: "Seed of the sampler.") var seed: UInt64 = 0
@@ -19,6 +21,7 @@ struct LocalizeBenchmark: ParsableCommand {
         var options = LocalizerOptions()
         options.hypotheses = hypotheses
         options.redraws = redraws
+        options.refineTop = refineTop
         options.threads = threads
         options.seed = seed
         let localizer = try Localizer(options: options)

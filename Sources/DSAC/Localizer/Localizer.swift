@@ -28,7 +28,7 @@ public struct Localizer: Sendable {
         var generator = SeededGenerator(seed: options.seed)
         let maxSets = options.hypotheses * (options.redraws + 1)
 
-        var best: (pose: Pose, score: Double)?
+        var top = TopHypotheses(capacity: options.refineTop)
         var bestInliers = 0
         var valid = 0
         var drawn = 0
@@ -55,10 +55,7 @@ public struct Localizer: Sendable {
             let scored = try GeometryKernels.scores(
                 correspondences, intrinsics: intrinsics, hypotheses: fresh, options: options.scoreOptions,
                 threads: options.threads)
-            // Argmax; ties keep the earlier hypothesis, so the result never depends on the thread count.
-            for j in fresh.indices where best == nil || scored.scores[j] > best!.score {
-                best = (fresh[j], scored.scores[j])
-            }
+            for j in fresh.indices { top.insert(fresh[j], score: scored.scores[j]) }
             bestInliers = max(bestInliers, Int(scored.inlierCounts.max() ?? 0))
             timings.scoring += milliseconds(since: scoringStart)
             if let confidence = options.confidence,
@@ -68,20 +65,28 @@ public struct Localizer: Sendable {
                 break
             }
         }
-        guard let best else { throw .noValidHypothesis(tries: drawn) }
+        guard let first = top.entries.first else { throw .noValidHypothesis(tries: drawn) }
 
+        // Refine the best few; the refined pose with the most inliers wins (ties: the better raw score).
         let refinementStart = ContinuousClock.now
-        var camFromWorld = best.pose
-        var refinement: RefineReport?
-        if options.refinementRounds > 0,
-            let refined = try? GeometryKernels.refine(
-                correspondences, intrinsics: intrinsics, pose: camFromWorld, options: options.refineOptions)
-        {
-            camFromWorld = refined.pose
-            refinement = refined.report
+        var chosen: (pose: Pose, score: Double, refinement: RefineReport?, inliers: (mask: [Bool], count: Int))?
+        for entry in top.entries {
+            var pose = entry.pose
+            var refinement: RefineReport?
+            if options.refinementRounds > 0,
+                let refined = try? GeometryKernels.refine(
+                    correspondences, intrinsics: intrinsics, pose: pose, options: options.refineOptions)
+            {
+                pose = refined.pose
+                refinement = refined.report
+            }
+            let inliers = try GeometryKernels.inlierMask(
+                correspondences, intrinsics: intrinsics, pose: pose, threshold: options.inlierThreshold)
+            if chosen == nil || inliers.count > chosen!.inliers.count {
+                chosen = (pose, entry.score, refinement, inliers)
+            }
         }
-        let inliers = try GeometryKernels.inlierMask(
-            correspondences, intrinsics: intrinsics, pose: camFromWorld, threshold: options.inlierThreshold)
+        let (camFromWorld, score, refinement, inliers) = chosen ?? (first.pose, first.score, nil, ([], 0))
         timings.refinement = milliseconds(since: refinementStart)
         guard camFromWorld.isFinite else { throw .numericalFailure("the selected pose is not finite") }
         guard inliers.count >= MinimalSetSampler.setSize else {
@@ -89,9 +94,23 @@ public struct Localizer: Sendable {
         }
         timings.total = milliseconds(since: start)
         return LocalizationReport(
-            camFromWorld: camFromWorld, score: best.score, inlierCount: inliers.count, inlierMask: inliers.mask,
+            camFromWorld: camFromWorld, score: score, inlierCount: inliers.count, inlierMask: inliers.mask,
             usableCorrespondences: usable.count, validHypotheses: valid, setsDrawn: drawn, refinement: refinement,
             timings: timings)
+    }
+
+    /// The `capacity` best-scored hypotheses, best first; among equal scores the earlier one ranks first, so the
+    /// result never depends on the thread count.
+    struct TopHypotheses {
+        let capacity: Int
+        var entries: [(pose: Pose, score: Double)] = []
+
+        mutating func insert(_ pose: Pose, score: Double) {
+            let position = entries.firstIndex { score > $0.score } ?? entries.count
+            guard position < capacity else { return }
+            entries.insert((pose, score), at: position)
+            if entries.count > capacity { entries.removeLast() }
+        }
     }
 
     /// RANSAC's bound: minimal sets of 4 to draw so that, with inlier ratio ε, at least one is all inliers with

@@ -9,6 +9,10 @@ public struct LocalizerOptions: Sendable, Hashable {
     /// the chance that no all-inlier minimal set was drawn is below 1 − confidence, i.e. after
     /// log(1 − confidence) / log(1 − ε⁴) sets. nil fills the whole pool, as DSAC does when training.
     public var confidence: Double? = 0.9999
+    /// Local optimisation: the best `refineTop` hypotheses (by score) are refined and the refined pose with the
+    /// most inliers wins. 1 is DSAC's argmax; more rescues frames whose best raw hypothesis is a consistent wrong
+    /// pose (clustered outliers) while a rough true one scored lower.
+    public var refineTop: Int = 1
     /// Minimal sets solved (and their valid hypotheses scored) per step of the sampling loop.
     public var batchSize: Int = 64
     /// Inlier threshold τ, pixels: minimal-set validity, soft inlier score, refinement.
@@ -45,6 +49,9 @@ public struct LocalizerOptions: Sendable, Hashable {
         }
         if let confidence, !(confidence > 0 && confidence < 1) {
             throw .invalidOptions("confidence must be in (0, 1) or nil, got \(confidence)")
+        }
+        guard (1...64).contains(refineTop) else {
+            throw .invalidOptions("refineTop must be in 1...64, got \(refineTop)")
         }
         guard (1...Self.maxHypotheses).contains(batchSize) else {
             throw .invalidOptions("batchSize must be in 1...\(Self.maxHypotheses), got \(batchSize)")
