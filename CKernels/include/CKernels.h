@@ -163,6 +163,96 @@ dsac_status dsac_refine_poses(const dsac_correspondences *correspondences, const
                               dsac_refine_report *reports, dsac_status *status);
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Differentiable DSAC (training): float64 scores and the backward pass of the expected loss
+ *
+ *   E = sum_j p_j l_j,  p = softmax(s) over the valid hypotheses,  s_j = alpha S_j,
+ *   S_j = sum_i sig(beta (tau - e_ij)) (divided by N when normalize), e_ij = min(|r_ij|, max_error).
+ * Gradients w.r.t. a pose use the perturbation model above; dE/dY is w.r.t. the scene coordinates (X, Y, Z).
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* Soft inlier scores as dsac_score_hypotheses, but every point in float64 (exact exp): the training path, so that
+ * E is smooth to rounding level and its gradient can be checked by central differences. OpenMP over hypotheses;
+ * each hypothesis is summed in a fixed order. inlier_counts may be NULL. */
+dsac_status dsac_score_hypotheses_f64(const dsac_correspondences *correspondences,
+                                      const dsac_intrinsics *intrinsics, const dsac_pose *hypotheses,
+                                      int64_t hypothesis_count, const dsac_score_options *options,
+                                      int32_t threads, double *scores, int32_t *inlier_counts);
+
+/* Derivative of the pose found by P3P from three correspondences, by the implicit function theorem on their
+ * projection constraints r_k(h, X_k) = 0 (k = 0, 1, 2; 6 equations): A dh = -B dX with A = [J_pose_0; J_pose_1;
+ * J_pose_2] (6x6) and B = blockdiag(J_point_k) (6x9). Writes J_pose_points = dh/d(X_0, X_1, X_2) (6x9 row-major,
+ * pose perturbation model above; rows d_omega then d_t). The pixels are constants; the fourth point of a DSAC set
+ * only picks the root and has no derivative. DSAC_ERROR_DEGENERATE when a point is behind the camera or the
+ * reciprocal condition number of A is below rcond_min (near a P3P branch point: the derivative is unbounded). */
+dsac_status dsac_p3p_jacobian(const dsac_intrinsics *intrinsics, const dsac_pose *pose, const double pixels[6],
+                              const double points[9], double rcond_min, double J_pose_points[54]);
+
+/* Polishes refined poses to the optimum of their final inlier set (1/2 sum |r_i|^2): Newton steps with the exact
+ * Hessian until the step is below 1e-15 (1 + |t|), at most max_steps (>= 1). Refinement's LM stops near 1e-10 m,
+ * which central differences of E would see as noise; the training forward polishes so that h° is the optimum the
+ * refinement derivative assumes. inlier_masks: count x N. polished[j] = 1 when pose j was polished, 0 when left
+ * as it was (singular Hessian, or a step above 1e-3 (1 + |t|): not at a minimum). OpenMP over poses. */
+dsac_status dsac_polish_refined_poses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                      dsac_pose *poses, int64_t count, const uint8_t *inlier_masks,
+                                      int32_t max_steps, int32_t threads, uint8_t *polished);
+
+typedef struct {
+    dsac_score_options score; /* the soft inlier score the forward pass used (its tau is the score's only) */
+    int32_t score_path;       /* 1: differentiate the soft inlier score; 0: the scores came from elsewhere (a
+                                 learned score function passes its own dE/dh_j through pose_gradient) */
+    double solver_rcond_min;  /* minimal sets whose 6x6 P3P system has rcond below this are degenerate (1e-10) */
+    double refine_rcond_min;  /* refined poses whose 6x6 Hessian has rcond below this are degenerate (1e-12) */
+} dsac_backward_options;
+
+/* Flags of dsac_expected_loss_backward's per-hypothesis output. */
+enum {
+    DSAC_BACKWARD_SOLVER_DEGENERATE = 1, /* the minimal-set derivative was singular: that path was skipped */
+    DSAC_BACKWARD_REFINE_DEGENERATE = 2  /* the refinement derivative was singular: that path was skipped */
+};
+
+typedef struct {
+    int64_t solver_degenerate;  /* hypotheses whose minimal-set path was skipped (singular P3P system) */
+    int64_t refine_degenerate;  /* refined hypotheses whose refinement path was skipped (singular Hessian) */
+    int64_t nonfinite_point;    /* on DSAC_ERROR_DEGENERATE for a non-finite gradient: the first such point; else -1 */
+} dsac_backward_report;
+
+/* The backward pass of the expected loss: ADDS dE/dY to coordinate_gradient (float32, N x 3, row i = point i,
+ * interleaved X, Y, Z) as vector-Jacobian products; nothing per hypothesis is materialised beyond 6-vectors.
+ *
+ * Per hypothesis j (hypothesis_count M):
+ *   hypotheses[j]       the unrefined pose h_j (from its minimal set)
+ *   sets                M x 4 indices (the set h_j was solved from); NULL: hypotheses are constants (no solver path)
+ *   score_gradient[j]   dE/ds_j = p_j (l_j - E); 0 for invalid hypotheses (they are then skipped entirely)
+ *   pose_gradient       M x 6 (may be NULL): extra dE/dh_j sent down the minimal-set path (the loss of a hypothesis
+ *                       that was not refined, p_j dl/dh_j; a learned score's dE/ds_j ds_j/dh_j)
+ *   refined, refined_flags[j] = 1, inlier_masks (M x N, the final set of each refinement), refined_gradient
+ *                       (M x 6, p_j dl/dh°_j): the refinement path. refined/inlier_masks/refined_gradient may be
+ *                       NULL when no flag is set.
+ * Paths (Brachmann & Rother, "Learning less is more", CVPR 2018 and DSAC*, TPAMI 2021 name them):
+ *   score, direct:      dE/dY_i += sum_j dE/ds_j ds_j/de_ij de_ij/dY_i, ds/de = -alpha/N beta sig (1 - sig); zero at
+ *                       the clamp, behind the camera, and for the three solving points of h_j (their error is
+ *                       identically 0 on the solver's branch: direct and indirect parts cancel exactly);
+ *   score, indirect:    g_j = sum_i dE/ds_j ds_j/de_ij de_ij/dh_j (+ pose_gradient_j) pulled back through the P3P
+ *                       implicit-function derivative (dsac_p3p_jacobian) into the set's first three points;
+ *   refinement:         the refined pose h° solves sum_{i in I} J_i^T r_i = 0 on its final inlier set I; by the
+ *                       implicit function theorem dh°/dY_i = -H^-1 d(J_i^T r_i)/dY_i with the EXACT Hessian
+ *                       H = sum_i (J_i^T J_i + sum_c r_ic d2 r_ic / dh2) (second derivatives of the projection and of
+ *                       the exponential map), not the Gauss-Newton J^T J: exact also for non-zero residuals;
+ *   score parameters:   score_parameter_gradient (may be NULL) gets dE/dalpha, dE/dbeta, dE/dtau (overwritten).
+ * flags (may be NULL) gets DSAC_BACKWARD_* per hypothesis; a degenerate path is skipped and counted in the report.
+ * A non-finite value anywhere in the result: DSAC_ERROR_DEGENERATE, nothing written, report->nonfinite_point set.
+ * Deterministic: fixed point blocks, fixed reduction order; the same bits on any thread count. */
+dsac_status dsac_expected_loss_backward(const dsac_correspondences *correspondences,
+                                        const dsac_intrinsics *intrinsics, const dsac_pose *hypotheses,
+                                        int64_t hypothesis_count, const int32_t *sets, const double *score_gradient,
+                                        const double *pose_gradient, const dsac_pose *refined,
+                                        const uint8_t *refined_flags, const uint8_t *inlier_masks,
+                                        const double *refined_gradient, const dsac_backward_options *options,
+                                        int32_t threads, float *coordinate_gradient,
+                                        double *score_parameter_gradient, uint8_t *flags,
+                                        dsac_backward_report *report);
+
+/* ---------------------------------------------------------------------------------------------------------
  * Data kernels (used by DSACData: synthetic rendering)
  * ------------------------------------------------------------------------------------------------------- */
 

@@ -11,6 +11,10 @@
 #include "scoring/score.h"
 #include "solvers/minimal_sets.h"
 #include "solvers/p3p.h"
+#include "grad/expected_loss_backward.h"
+#include "grad/p3p_derivative.h"
+#include "grad/refine_derivative.h"
+#include "grad/soft_score_f64.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -242,6 +246,144 @@ dsac_status dsac_refine_pose(const dsac_correspondences *correspondences, const 
         if (own != DSAC_OK) return own;
         *refined = out;
         *report = rep;
+        return DSAC_OK;
+    });
+}
+
+// ---- Differentiable DSAC (grad/) ----
+
+dsac_status dsac_score_hypotheses_f64(const dsac_correspondences *correspondences,
+                                      const dsac_intrinsics *intrinsics, const dsac_pose *hypotheses,
+                                      int64_t hypothesis_count, const dsac_score_options *options,
+                                      int32_t threads, double *scores, int32_t *inlier_counts) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!options) return DSAC_ERROR_NULL_POINTER;
+        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
+        if (hypothesis_count > 0 && (!hypotheses || !scores)) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_score_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (correspondences->count > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
+        for (int64_t h = 0; h < hypothesis_count; ++h)
+            if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
+        std::vector<double> s(static_cast<size_t>(hypothesis_count));
+        std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (hypothesis_count > 1)
+#endif
+        for (int64_t h = 0; h < hypothesis_count; ++h)
+            soft_score_f64(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
+        std::copy(s.begin(), s.end(), scores);
+        if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_p3p_jacobian(const dsac_intrinsics *intrinsics, const dsac_pose *pose, const double pixels[6],
+                              const double points[9], double rcond_min, double J_pose_points[54]) {
+    return guarded([&]() -> dsac_status {
+        if (!intrinsics || !pose || !pixels || !points || !J_pose_points) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_intrinsics(*intrinsics)) return DSAC_ERROR_INVALID_INTRINSICS;
+        if (!is_finite(*pose)) return DSAC_ERROR_INVALID_POSE;
+        if (!std::isfinite(rcond_min) || rcond_min < 0) return DSAC_ERROR_INVALID_OPTIONS;
+        Eigen::Vector2d px[3];
+        Eigen::Vector3d X[3];
+        for (int k = 0; k < 3; ++k) {
+            px[k] = Eigen::Vector2d(pixels[2 * k], pixels[2 * k + 1]);
+            X[k] = Eigen::Vector3d(points[3 * k], points[3 * k + 1], points[3 * k + 2]);
+            if (!px[k].allFinite() || !X[k].allFinite()) return DSAC_ERROR_DEGENERATE;
+        }
+        Matrix69 J;
+        if (!p3p_jacobian(*intrinsics, from_c(*pose), px, X, rcond_min, &J)) return DSAC_ERROR_DEGENERATE;
+        for (int r = 0; r < 6; ++r)
+            for (int k = 0; k < 9; ++k) J_pose_points[9 * r + k] = J(r, k);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_polish_refined_poses(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                                      dsac_pose *poses, int64_t count, const uint8_t *inlier_masks,
+                                      int32_t max_steps, int32_t threads, uint8_t *polished) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (count < 0) return DSAC_ERROR_INVALID_SIZE;
+        if (count > 0 && (!poses || !inlier_masks || !polished)) return DSAC_ERROR_NULL_POINTER;
+        if (max_steps < 1 || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        for (int64_t j = 0; j < count; ++j)
+            if (!is_finite(poses[j])) return DSAC_ERROR_INVALID_POSE;
+        const int64_t n = correspondences->count;
+        std::vector<Pose> out(static_cast<size_t>(count));
+        std::vector<uint8_t> ok(static_cast<size_t>(count));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (count > 1)
+#endif
+        for (int64_t j = 0; j < count; ++j) {
+            out[j] = from_c(poses[j]);
+            ok[j] = polish_refined(*correspondences, *intrinsics, inlier_masks + j * n, max_steps, &out[j]) ? 1 : 0;
+        }
+        for (int64_t j = 0; j < count; ++j) {
+            poses[j] = to_c(out[j]);
+            polished[j] = ok[j];
+        }
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_expected_loss_backward(const dsac_correspondences *correspondences,
+                                        const dsac_intrinsics *intrinsics, const dsac_pose *hypotheses,
+                                        int64_t hypothesis_count, const int32_t *sets, const double *score_gradient,
+                                        const double *pose_gradient, const dsac_pose *refined,
+                                        const uint8_t *refined_flags, const uint8_t *inlier_masks,
+                                        const double *refined_gradient, const dsac_backward_options *options,
+                                        int32_t threads, float *coordinate_gradient,
+                                        double *score_parameter_gradient, uint8_t *flags,
+                                        dsac_backward_report *report) {
+    return guarded([&]() -> dsac_status {
+        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+        if (!options || !report) return DSAC_ERROR_NULL_POINTER;
+        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
+        const int64_t n = correspondences->count;
+        if (n > 0 && !coordinate_gradient) return DSAC_ERROR_NULL_POINTER;
+        if (hypothesis_count > 0 && (!hypotheses || !score_gradient)) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if ((options->score_path != 0 && options->score_path != 1) ||
+            (options->score_path && !valid_score_options(options->score)) ||
+            !std::isfinite(options->solver_rcond_min) || options->solver_rcond_min < 0 ||
+            !std::isfinite(options->refine_rcond_min) || options->refine_rcond_min < 0)
+            return DSAC_ERROR_INVALID_OPTIONS;
+        bool any_refined = false;
+        for (int64_t j = 0; j < hypothesis_count; ++j) {
+            if (!is_finite(hypotheses[j])) return DSAC_ERROR_INVALID_POSE;
+            if (!std::isfinite(score_gradient[j])) return DSAC_ERROR_INVALID_OPTIONS;
+            if (pose_gradient)
+                for (int k = 0; k < 6; ++k)
+                    if (!std::isfinite(pose_gradient[6 * j + k])) return DSAC_ERROR_INVALID_OPTIONS;
+            if (refined_flags && refined_flags[j]) any_refined = true;
+        }
+        if (any_refined) {
+            if (!refined || !inlier_masks || !refined_gradient) return DSAC_ERROR_NULL_POINTER;
+            for (int64_t j = 0; j < hypothesis_count; ++j) {
+                if (!refined_flags[j]) continue;
+                if (!is_finite(refined[j])) return DSAC_ERROR_INVALID_POSE;
+                for (int k = 0; k < 6; ++k)
+                    if (!std::isfinite(refined_gradient[6 * j + k])) return DSAC_ERROR_INVALID_OPTIONS;
+            }
+        }
+        if (sets)
+            for (int64_t i = 0; i < 4 * hypothesis_count; ++i)
+                if (sets[i] < 0 || sets[i] >= n) return DSAC_ERROR_INVALID_SIZE;
+        BackwardInputs in{correspondences, intrinsics, hypotheses, hypothesis_count, sets, score_gradient,
+                          pose_gradient, refined, any_refined ? refined_flags : nullptr, inlier_masks,
+                          refined_gradient, options, threads};
+        std::vector<double> g(static_cast<size_t>(3 * n));
+        double params[3];
+        dsac_backward_report rep;
+        std::vector<uint8_t> fl(static_cast<size_t>(hypothesis_count));
+        const dsac_status s = expected_loss_backward(in, g.data(), params, fl.data(), &rep);
+        *report = rep;
+        if (s != DSAC_OK) return s;
+        for (int64_t k = 0; k < 3 * n; ++k) coordinate_gradient[k] += static_cast<float>(g[k]);
+        if (score_parameter_gradient) std::copy(params, params + 3, score_parameter_gradient);
+        if (flags) std::copy(fl.begin(), fl.end(), flags);
         return DSAC_OK;
     });
 }
