@@ -125,3 +125,24 @@ struct RendererTests {
         }
     }
 }
+
+@Suite("Ground truth for the localizer")
+struct GroundTruthBridgeTests {
+    @Test("a frame's known cells become correspondences that reproject onto their pixels under the GT pose")
+    func correspondences() throws {
+        let scene = try SyntheticScene(name: "room", seed: 9, options: RendererTests.options)
+        let frame = try scene.frame(.test, at: 2)
+        let grid = try #require(frame.sceneCoordinates)
+        let c = try grid.correspondences()
+        #expect(c.count == grid.validCount)
+        let map = try grid.map()
+        #expect(map.width == grid.columns && map.height == grid.rows && map.offset == 4)
+        var worst = 0.0
+        for i in 0..<c.count {
+            let x = frame.camFromWorld.apply(SIMD3(Double(c.sceneX[i]), Double(c.sceneY[i]), Double(c.sceneZ[i])))
+            let p = frame.intrinsics.project(x)
+            worst = max(worst, abs(p.x - Double(c.pixelX[i])), abs(p.y - Double(c.pixelY[i])))
+        }
+        #expect(worst < 1e-3)
+    }
+}

@@ -82,42 +82,54 @@ inline void intersect(const PreparedBox &b, int32_t index, Vec3 origin, Vec3 dir
     }
 }
 
-// Screen rectangle (in tiles) a solid box may cover; the whole screen when a corner is near or behind the camera.
+// Screen rectangle (in tiles) a solid box may cover: the projection of its part in front of the plane
+// z = kNear (the corners in front, and the points where its 12 edges cross that plane). A box wholly behind the
+// plane is culled (bounds[0] > bounds[2]); rays never hit a surface closer than kNear to the camera anyway.
+constexpr double kNear = 1e-2;
+
 void tile_bounds(const PreparedBox &b, const dsac_intrinsics &K, const dsac_pose &P, int tiles_x, int tiles_y,
                  int bounds[4]) {
-    double min_u = std::numeric_limits<double>::infinity(), min_v = min_u, max_u = -min_u, max_v = -min_u;
+    Vec3 cam[8];
+    const double *R = P.rotation;
     for (int corner = 0; corner < 8; ++corner) {
         const Vec3 l{(corner & 1 ? 1 : -1) * b.half[0], (corner & 2 ? 1 : -1) * b.half[1],
                      (corner & 4 ? 1 : -1) * b.half[2]};
         const Vec3 w0 = from_box(b, l);
         const Vec3 w{w0.x + b.centre.x, w0.y + b.centre.y, w0.z + b.centre.z};
-        const double *R = P.rotation;
-        const double x = R[0] * w.x + R[1] * w.y + R[2] * w.z + P.translation[0];
-        const double y = R[3] * w.x + R[4] * w.y + R[5] * w.z + P.translation[1];
-        const double z = R[6] * w.x + R[7] * w.y + R[8] * w.z + P.translation[2];
-        if (z < 1e-3) {
-            bounds[0] = 0;
-            bounds[1] = 0;
-            bounds[2] = tiles_x - 1;
-            bounds[3] = tiles_y - 1;
-            return;
-        }
-        const double u = K.fx * x / z + K.cx, v = K.fy * y / z + K.cy;
+        cam[corner] = {R[0] * w.x + R[1] * w.y + R[2] * w.z + P.translation[0],
+                       R[3] * w.x + R[4] * w.y + R[5] * w.z + P.translation[1],
+                       R[6] * w.x + R[7] * w.y + R[8] * w.z + P.translation[2]};
+    }
+    double min_u = std::numeric_limits<double>::infinity(), min_v = min_u, max_u = -min_u, max_v = -min_u;
+    bool any = false;
+    const auto add = [&](const Vec3 &x) {
+        const double u = K.fx * x.x / x.z + K.cx, v = K.fy * x.y / x.z + K.cy;
         min_u = std::min(min_u, u);
         max_u = std::max(max_u, u);
         min_v = std::min(min_v, v);
         max_v = std::max(max_v, v);
-    }
-    const auto clamp_tile = [](double p, int n) {
-        return static_cast<int>(std::clamp(std::floor(p / kTile), 0.0, static_cast<double>(n - 1)));
+        any = true;
     };
-    if (max_u < -1 || max_v < -1 || min_u > tiles_x * kTile || min_v > tiles_y * kTile) {
+    for (int corner = 0; corner < 8; ++corner) {
+        if (cam[corner].z >= kNear) add(cam[corner]);
+        for (int bit = 1; bit < 8; bit <<= 1) {  // the edges from this corner to corners with one more bit set
+            if (corner & bit) continue;
+            const Vec3 &a = cam[corner], &c = cam[corner | bit];
+            if ((a.z < kNear) == (c.z < kNear)) continue;
+            const double t = (kNear - a.z) / (c.z - a.z);
+            add({a.x + t * (c.x - a.x), a.y + t * (c.y - a.y), kNear});
+        }
+    }
+    if (!any || max_u < -1 || max_v < -1 || min_u > tiles_x * kTile || min_v > tiles_y * kTile) {
         bounds[0] = 1;  // empty
         bounds[2] = 0;
         bounds[1] = 1;
         bounds[3] = 0;
         return;
     }
+    const auto clamp_tile = [](double p, int n) {
+        return static_cast<int>(std::clamp(std::floor(p / kTile), 0.0, static_cast<double>(n - 1)));
+    };
     bounds[0] = clamp_tile(min_u - 1, tiles_x);
     bounds[1] = clamp_tile(min_v - 1, tiles_y);
     bounds[2] = clamp_tile(max_u + 1, tiles_x);

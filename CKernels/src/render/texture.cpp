@@ -21,6 +21,23 @@ inline uint64_t cell_key(int64_t i, int64_t j, uint32_t seed) {
                   (static_cast<uint64_t>(seed) << 32));
 }
 
+// A cheaper 32-bit lattice hash for value noise (murmur3's finaliser), uniform in [0, 1).
+inline float lattice(int32_t i, int32_t j, uint32_t seed) {
+    uint32_t h = static_cast<uint32_t>(i) * 0x27D4EB2Du ^ static_cast<uint32_t>(j) * 0x165667B1u ^ seed * 0x9E3779B9u;
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    return static_cast<float>(h >> 8) * (1.0f / 16777216.0f);
+}
+
+// floor without a libm call (no SSE4.1 assumed); exact for |x| < 2^31.
+inline double fast_floor(double x) {
+    const double t = static_cast<double>(static_cast<int64_t>(x));
+    return t > x ? t - 1 : t;
+}
+
 inline float smooth(float t) { return t * t * (3 - 2 * t); }
 
 inline float lerp(float a, float b, float t) { return a + (b - a) * t; }
@@ -31,19 +48,19 @@ inline Rgb mix(const float *a, const float *b, float t) {
 
 // Value noise in [0, 1] with cells of size 1.
 float value_noise(double x, double y, uint32_t seed) {
-    const double fx = std::floor(x), fy = std::floor(y);
-    const int64_t i = static_cast<int64_t>(fx), j = static_cast<int64_t>(fy);
+    const double fx = fast_floor(x), fy = fast_floor(y);
+    const int32_t i = static_cast<int32_t>(fx), j = static_cast<int32_t>(fy);
     const float tx = smooth(static_cast<float>(x - fx)), ty = smooth(static_cast<float>(y - fy));
-    const float a = hash_unit(cell_key(i, j, seed)), b = hash_unit(cell_key(i + 1, j, seed));
-    const float c = hash_unit(cell_key(i, j + 1, seed)), d = hash_unit(cell_key(i + 1, j + 1, seed));
+    const float a = lattice(i, j, seed), b = lattice(i + 1, j, seed);
+    const float c = lattice(i, j + 1, seed), d = lattice(i + 1, j + 1, seed);
     return lerp(lerp(a, b, tx), lerp(c, d, tx), ty);
 }
 
-// Three octaves, dropping octaves finer than the pixel footprint (in noise cells).
-float fbm(double x, double y, uint32_t seed, double footprint) {
+// `octaves` octaves, dropping octaves finer than the pixel footprint (in noise cells).
+float fbm(double x, double y, uint32_t seed, double footprint, int octaves = 3) {
     float sum = 0, norm = 0, amplitude = 1;
     double frequency = 1;
-    for (int octave = 0; octave < 3; ++octave) {
+    for (int octave = 0; octave < octaves; ++octave) {
         const float fade = static_cast<float>(std::clamp(2.0 - 2.0 * footprint * frequency, 0.0, 1.0));
         sum += amplitude * (fade * value_noise(x * frequency, y * frequency, seed + octave) + (1 - fade) * 0.5f);
         norm += amplitude;
@@ -70,12 +87,12 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
     switch (m.pattern) {
         case DSAC_TEXTURE_CHECKER: {
             const double s = std::sin(M_PI * x) * std::sin(M_PI * y);
-            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.15 + 3 * w), detail));
+            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.04 + 3 * w), detail));
             break;
         }
         case DSAC_TEXTURE_STRIPES: {
             const double s = std::sin(2 * M_PI * x) + 0.35 * std::sin(2 * M_PI * 0.37 * y);
-            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.2 + 6 * w), detail));
+            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.06 + 6 * w), detail));
             break;
         }
         case DSAC_TEXTURE_NOISE: {
@@ -83,7 +100,7 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
             break;
         }
         case DSAC_TEXTURE_DOTS: {
-            const double fx = std::floor(x), fy = std::floor(y);
+            const double fx = fast_floor(x), fy = fast_floor(y);
             const uint64_t key = cell_key(static_cast<int64_t>(fx), static_cast<int64_t>(fy), m.seed);
             const double dx = x - fx - 0.5, dy = y - fy - 0.5;
             const double radius = 0.15 + 0.25 * hash_unit(key);
@@ -96,9 +113,9 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
             break;
         }
         case DSAC_TEXTURE_BRICKS: {
-            const double row = std::floor(y * 2);
+            const double row = fast_floor(y * 2);
             const double bx = x + (static_cast<int64_t>(row) % 2 != 0 ? 0.5 : 0.0);
-            const double fx = std::floor(bx);
+            const double fx = fast_floor(bx);
             const uint64_t key = cell_key(static_cast<int64_t>(fx), static_cast<int64_t>(row), m.seed);
             const double mu = std::min(bx - fx, 1 - (bx - fx)), mv = std::min(y * 2 - row, 1 - (y * 2 - row)) * 0.5;
             const float mortar = 1 - soft_step(std::min(mu, mv) - 0.04, 0.01 + 2 * w);
@@ -110,7 +127,7 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
             break;
         }
         case DSAC_TEXTURE_TILES: {
-            const double fx = std::floor(x), fy = std::floor(y);
+            const double fx = fast_floor(x), fy = fast_floor(y);
             const uint64_t key = cell_key(static_cast<int64_t>(fx), static_cast<int64_t>(fy), m.seed);
             const double gu = std::min(x - fx, 1 - (x - fx)), gv = std::min(y - fy, 1 - (y - fy));
             const float grout = 1 - soft_step(std::min(gu, gv) - 0.03, 0.01 + 2 * w);
@@ -129,7 +146,7 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
         case DSAC_TEXTURE_RINGS: {
             const double r = std::sqrt(x * x + y * y) + 0.6 * fbm(x * 0.5, y * 0.5, m.seed, w);
             const double s = std::sin(2 * M_PI * r);
-            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.3 + 6 * w), detail));
+            c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.12 + 6 * w), detail));
             break;
         }
         default:
@@ -138,7 +155,7 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
     }
     if (m.variation > 0) {
         // Low-frequency brightness variation (period ~2 m): makes every stretch of a surface look different.
-        const float n = fbm(u * 0.5, v * 0.5, m.seed ^ 0x5bd1e995u, footprint * 0.5);
+        const float n = fbm(u * 0.5, v * 0.5, m.seed ^ 0x5bd1e995u, footprint * 0.5, 2);
         const float k = 1 + m.variation * (2 * n - 1);
         c = {c.r * k, c.g * k, c.b * k};
     }

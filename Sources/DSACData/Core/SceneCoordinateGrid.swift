@@ -110,3 +110,30 @@ public struct SceneCoordinateGrid: Sendable, Equatable {
         return grid
     }
 }
+
+extension SceneCoordinateGrid {
+    /// The grid as the localizer's dense map (stride and offset stride/2; unknown cells hold 0, which the
+    /// localizer treats as ordinary points — prefer `correspondences()` for ground truth).
+    public func map() throws(DSACError) -> SceneCoordinateMap {
+        try SceneCoordinateMap(width: columns, height: rows, stride: Double(stride), offset: Double(stride / 2),
+                               coordinates: values)
+    }
+
+    /// The known cells only: pixel (stride·c + stride/2, stride·r + stride/2) ↔ scene coordinate, in row-major
+    /// cell order — a ground-truth 2D–3D problem for the frame's intrinsics.
+    public func correspondences() throws(DSACError) -> Correspondences {
+        var pixels: [SIMD2<Float>] = []
+        var points: [SIMD3<Float>] = []
+        pixels.reserveCapacity(validCount)
+        points.reserveCapacity(validCount)
+        for r in 0..<rows {
+            for c in 0..<columns {
+                guard let x = self[column: c, row: r] else { continue }
+                let p = pixel(column: c, row: r)
+                pixels.append(SIMD2(Float(p.x), Float(p.y)))
+                points.append(x)
+            }
+        }
+        return try Correspondences(pixels: pixels, scenePoints: points)
+    }
+}
