@@ -105,5 +105,7 @@ struct SyntheticDatasetTests {
 
         let first = DatasetChecker.check(dataset, keepGoing: false, workers: 2)
         #expect(first.errors == [e[0]])
+        #expect(first.stoppedEarly && first.splits.map(\.checked) == [0, 0])
+        #expect(first.text.contains("stopped at the first bad frame"))
     }
 }

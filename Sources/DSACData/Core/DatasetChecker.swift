@@ -29,8 +29,21 @@ public enum DatasetChecker {
         public var splits: [SplitSummary]
         /// Every bad frame found (only the first when not keeping going).
         public var errors: [DataError]
+        /// The check stopped at the first bad frame (no --keep-going): the summary covers the frames before it.
+        public var stoppedEarly: Bool
         public var seconds: Double
         public var isFine: Bool { errors.isEmpty }
+
+        public init(stoppedEarly: Bool, root: String, layout: DatasetLayout, notes: [String], splits: [SplitSummary],
+                    errors: [DataError], seconds: Double) {
+            self.stoppedEarly = stoppedEarly
+            self.root = root
+            self.layout = layout
+            self.notes = notes
+            self.splits = splits
+            self.errors = errors
+            self.seconds = seconds
+        }
 
         /// The summary as printed by `dsac dataset check`.
         public var text: String {
@@ -55,7 +68,9 @@ public enum DatasetChecker {
             }
             let frames = splits.reduce(0) { $0 + $1.checked }
             lines.append(String(format: "checked %d frames in %.1f s: ", frames, seconds)
-                         + (errors.isEmpty ? "everything is fine" : "\(errors.count) bad frame(s)"))
+                         + (errors.isEmpty ? "everything is fine"
+                            : stoppedEarly ? "stopped at the first bad frame (--keep-going reports them all)"
+                            : "\(errors.count) bad frame(s)"))
             return lines.joined(separator: "\n")
         }
     }
@@ -81,6 +96,9 @@ public enum DatasetChecker {
         }
         var errors: [DataError] = []
         var summaries: [SplitSummary] = []
+        // Without keep-going the check stops at the first bad frame (in frame order): frames after it are not
+        // counted, whatever other workers had already read.
+        let cutoff = keepGoing ? jobs.count : results.firstFailureIndex.map { $0 + 1 } ?? jobs.count
         var j = 0
         for split in Split.allCases {
             let n = dataset.frameCount(split)
@@ -91,11 +109,10 @@ public enum DatasetChecker {
             var depthSum = 0.0, depthCount = 0, depthMin = 1.0
             for _ in 0..<n {
                 defer { j += 1 }
-                guard let result = results.result(j) else { continue }
+                guard j < cutoff, let result = results.result(j) else { continue }
                 switch result {
                 case .failure(let e):
                     errors.append(e)
-                    last = nil
                 case .success(let c):
                     s.checked += 1
                     let size = "\(c.width)×\(c.height)"
@@ -120,9 +137,8 @@ public enum DatasetChecker {
             }
             summaries.append(s)
         }
-        if !keepGoing, errors.count > 1 { errors = [errors[0]] }
-        return Report(root: dataset.root, layout: dataset.layout, notes: dataset.notes, splits: summaries,
-                      errors: errors, seconds: Date().timeIntervalSince(start))
+        return Report(stoppedEarly: !keepGoing && !errors.isEmpty, root: dataset.root, layout: dataset.layout,
+                      notes: dataset.notes, splits: summaries, errors: errors, seconds: Date().timeIntervalSince(start))
     }
 }
 
@@ -154,6 +170,12 @@ private final class CheckResults: @unchecked Sendable {
         if case .failure = r { firstFailure = min(firstFailure, j) }
         done += 1
         progress?(done, results.count)
+    }
+
+    var firstFailureIndex: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstFailure == Int.max ? nil : firstFailure
     }
 
     func result(_ j: Int) -> Result<FrameCheck, DataError>? {

@@ -101,6 +101,8 @@ enum FrameLoader {
         case let .value(k, w, h):
             if w == width && h == height { return k }
             return rescaled(k, sx: Double(width) / Double(w), sy: Double(height) / Double(h))
+        case .fixed(let k):
+            return k
         case .calibrationFile(let path):
             return try CalibrationFile.read(path, width: width, height: height)
         case .centredFocal(let f):

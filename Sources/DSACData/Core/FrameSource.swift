@@ -24,6 +24,8 @@ enum PoseSource: Sendable {
 enum IntrinsicsSource: Sendable {
     /// Intrinsics of an image of the given size; scaled if the stored image differs.
     case value(Intrinsics, width: Int, height: Int)
+    /// Intrinsics of the stored images whatever their size (a K file that describes them).
+    case fixed(Intrinsics)
     /// DSAC*'s calibration file: one focal length (principal point at the image centre) or a 3×3 K.
     case calibrationFile(String)
     /// One focal length, principal point at the image centre (W/2, H/2) of the stored image.

@@ -31,7 +31,7 @@ struct NVMFile {
         }
         func count(_ what: String) throws(DataError) -> Int {
             guard let (line, tokens) = nextTokens() else { throw .wrongFieldCount(path: path, line: lines.count, found: 0, expected: what) }
-            guard tokens.count == 1, let n = Int(tokens[0]), n >= 0 else {
+            guard tokens.count == 1, let n = Int(tokens[0]), n >= 0, n <= 100_000_000 else {
                 throw .malformedNumber(path: path, line: line, field: 1, text: String(tokens[0]), expected: what)
             }
             return n

@@ -18,8 +18,8 @@ enum SevenScenesLayout {
             do {
                 let k = try NumberText.matrix(try FileIO.readText(kPath), rows: 3, columns: 3, path: kPath)
                 let c = try CalibrationFile.intrinsics(fromK: k, path: kPath)
-                // The K describes the stored images; the first frame's size is filled in below.
-                intrinsics = .value(c, width: -1, height: -1)
+                // The K describes the stored images as they are.
+                intrinsics = .fixed(c)
             } catch {
                 intrinsics = .invalid(error)
             }
@@ -44,7 +44,6 @@ enum SevenScenesLayout {
             let path = root + "/" + file
             guard FileIO.exists(path) else { sources[split] = []; continue }
             var list: [FrameSource] = []
-            var firstSize: (Int, Int)?
             for sequence in try sequences(path) {
                 let folder = root + "/" + sequence
                 let names = try FileIO.list(folder)
@@ -68,11 +67,7 @@ enum SevenScenesLayout {
                     default:
                         depth = .none
                     }
-                    var k = intrinsics
-                    if case let .value(c, w, _) = intrinsics, w < 0 {
-                        if firstSize == nil { firstSize = try imageSize(folder + "/" + name) }
-                        k = .value(c, width: firstSize!.0, height: firstSize!.1)
-                    }
+                    let k = intrinsics
                     list.append(FrameSource(name: sequence + "/" + stem, sequence: sequence,
                                             imagePath: folder + "/" + name,
                                             pose: .file(folder + "/" + stem + ".pose.txt"), intrinsics: k,

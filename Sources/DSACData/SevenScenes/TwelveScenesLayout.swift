@@ -27,8 +27,16 @@ enum TwelveScenesLayout {
             for (k, t) in tokens.enumerated() { out.append(try NumberText.number(t, path: infoPath, line: line, field: k + 3)) }
             return out
         }
-        let colourWidth = Int(try numbers("m_colorWidth", 1)[0])
-        let colourHeight = Int(try numbers("m_colorHeight", 1)[0])
+        func size(_ key: String) throws(DataError) -> Int {
+            let v = try numbers(key, 1)[0]
+            guard v >= 1, v <= 100_000, v == v.rounded() else {
+                throw .malformedNumber(path: infoPath, line: info[key]?.line ?? 0, field: 3, text: "\(v)",
+                                       expected: "an image size in pixels (1–100000) for \(key)")
+            }
+            return Int(v)
+        }
+        let colourWidth = try size("m_colorWidth")
+        let colourHeight = try size("m_colorHeight")
         let kc = try numbers("m_calibrationColorIntrinsic", 16)
         let colour = Intrinsics(fx: kc[0], fy: kc[5], cx: kc[2], cy: kc[6])
         try colourOrThrow(colour, infoPath)
@@ -38,13 +46,18 @@ enum TwelveScenesLayout {
         if info["m_calibrationDepthIntrinsic"] != nil {
             let kd = try numbers("m_calibrationDepthIntrinsic", 16)
             let shift = info["m_depthShift"] != nil ? try numbers("m_depthShift", 1)[0] : 1000
-            let dw = info["m_depthWidth"] != nil ? Int(try numbers("m_depthWidth", 1)[0]) : 640
-            let dh = info["m_depthHeight"] != nil ? Int(try numbers("m_depthHeight", 1)[0]) : 480
+            let dw = info["m_depthWidth"] != nil ? try size("m_depthWidth") : 640
+            let dh = info["m_depthHeight"] != nil ? try size("m_depthHeight") : 480
             var colourFromDepth = Pose.identity
             if info["m_calibrationColorExtrinsic"] != nil, info["m_calibrationDepthExtrinsic"] != nil {
                 let ec = Pose(matrix4x4: try numbers("m_calibrationColorExtrinsic", 16))
                 let ed = Pose(matrix4x4: try numbers("m_calibrationDepthExtrinsic", 16))
                 colourFromDepth = ec.inverse * ed
+            }
+            guard kd[0] > 0, kd[5] > 0, shift > 0 else {
+                throw .malformedNumber(path: infoPath, line: info["m_calibrationDepthIntrinsic"]?.line ?? 0, field: 3,
+                                       text: "\(kd[0]) \(kd[5]) (shift \(shift))",
+                                       expected: "positive depth focal lengths and m_depthShift")
             }
             depthCamera = DepthCamera(intrinsics: Intrinsics(fx: kd[0], fy: kd[5], cx: kd[2], cy: kd[6]),
                                       width: dw, height: dh, colourFromDepth: colourFromDepth, unitsPerMetre: Float(shift))
