@@ -44,6 +44,20 @@ struct SyntheticDatasetTests {
         #expect(maxDiff <= 0.5 / 255 + 1e-6)
     }
 
+    @Test("a rerun replaces an earlier synth output without stale frames, and never writes into foreign folders")
+    func rerun() throws {
+        let folder = TemporaryFolder()
+        _ = try Self.write(folder, train: 5, test: 2)
+        _ = try Self.write(folder, train: 2, test: 1)
+        #expect(try Dataset.open(at: folder.path).frameCount(.train) == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("seq-01")).count == 6)
+        let foreign = TemporaryFolder()
+        foreign.write("notes.txt", "mine")
+        let error = expectDataError { _ = try Self.write(foreign) }
+        guard case .writeFailed(let path, let reason) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(path == foreign.path && reason.contains("refusing"))
+    }
+
     @Test("the same seed writes byte-identical files")
     func reproducible() throws {
         let a = TemporaryFolder(), b = TemporaryFolder()

@@ -18,7 +18,7 @@ public enum SyntheticWriter {
     public static func write(_ scene: SyntheticScene, to root: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws(DataError) -> Report {
         let start = Date()
-        try FileIO.createDirectory(root)
+        try prepare(root)
         let splits: [(Split, String)] = [(.train, "seq-01"), (.test, "seq-02")].filter { scene.frameCount($0.0) > 0 }
         for (_, folder) in splits { try FileIO.createDirectory(root + "/" + folder) }
         let k = scene.intrinsics
@@ -60,6 +60,25 @@ public enum SyntheticWriter {
         }
         if let error = state.error { throw error }
         return Report(frames: jobs.count, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Creates the folder, or empties the sequences of an earlier `dsac synth` output there (so no stale frames
+    /// survive a smaller rerun). Refuses a non-empty folder that `dsac synth` did not write.
+    static func prepare(_ root: String) throws(DataError) {
+        guard FileIO.exists(root) else { return try FileIO.createDirectory(root) }
+        guard FileIO.isDirectory(root) else { throw .writeFailed(path: root, reason: "exists and is not a folder") }
+        let entries = try FileIO.list(root)
+        if entries.isEmpty { return }
+        guard entries.contains(SevenScenesLayout.syntheticMarker) else {
+            throw .writeFailed(path: root, reason: "refusing to write into a non-empty folder that dsac synth did not make (no \(SevenScenesLayout.syntheticMarker))")
+        }
+        for sequence in ["seq-01", "seq-02"] where FileIO.isDirectory(root + "/" + sequence) {
+            do {
+                try FileManager.default.removeItem(atPath: root + "/" + sequence)
+            } catch {
+                throw .writeFailed(path: root + "/" + sequence, reason: "cannot remove the earlier frames: \(error.localizedDescription)")
+            }
+        }
     }
 
     static func writeFrame(_ scene: SyntheticScene, split: Split, index: Int, folder: String) throws(DataError) {
