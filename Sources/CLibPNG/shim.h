@@ -1,3 +1,3 @@
-/* Debian's libpng16 (libpng-dev), used through its simplified png_image API (no setjmp needed): it writes the
- * 16-bit depth PNGs that stb_image_write cannot. */
+/* Debian's libpng16 (libpng-dev): it writes the PNGs (8-bit colour, 16-bit depth) that stb_image_write cannot
+ * write fast or at all (16-bit). */
 #include <png.h>

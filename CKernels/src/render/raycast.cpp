@@ -25,12 +25,21 @@ struct Vec3 {
 inline Vec3 sub(Vec3 a, Vec3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
 inline double dot3(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
 
-// A box in a form quick to intersect: world -> box frame is a rotation about z by -yaw.
+// A box in a form quick to intersect: world -> box frame is a rotation about z by -yaw. Boxes turned by a
+// multiple of 90 degrees (most furniture) get exact cosines and sines, so their rays need no per-box division.
 struct PreparedBox {
     Vec3 centre;
     double half[3];
     double cos_yaw, sin_yaw;
     bool inside;
+    int mode;            // 1: sin = 0 (cos = +-1); 2: cos = 0 (sin = +-1); 0: any other yaw
+    Vec3 origin_local;   // the camera centre in the box frame (per frame)
+};
+
+// One pixel's ray: world direction and its componentwise inverse (components below kEpsilon nudged to it).
+struct Ray {
+    Vec3 dir;
+    Vec3 inv;
 };
 
 struct Hit {
@@ -47,19 +56,28 @@ inline Vec3 from_box(const PreparedBox &b, Vec3 l) {
     return {b.cos_yaw * l.x - b.sin_yaw * l.y, b.sin_yaw * l.x + b.cos_yaw * l.y, l.z};
 }
 
+inline double nudge(double d) { return std::fabs(d) < kEpsilon ? (d < 0 ? -kEpsilon : kEpsilon) : d; }
+
 // Slab test. For a solid box, the entry point (t > 0); for a shell, the exit point.
-inline void intersect(const PreparedBox &b, int32_t index, Vec3 origin, Vec3 dir, Hit &best) {
-    const Vec3 o = to_box(b, sub(origin, b.centre));
-    const Vec3 d = to_box(b, dir);
-    const double oo[3] = {o.x, o.y, o.z};
-    const double dd[3] = {d.x, d.y, d.z};
+inline void intersect(const PreparedBox &b, int32_t index, const Ray &ray, Hit &best) {
+    double inv[3];
+    if (b.mode == 1) {
+        inv[0] = b.cos_yaw * ray.inv.x;
+        inv[1] = b.cos_yaw * ray.inv.y;
+    } else if (b.mode == 2) {
+        inv[0] = b.sin_yaw * ray.inv.y;
+        inv[1] = -b.sin_yaw * ray.inv.x;
+    } else {
+        const Vec3 d = to_box(b, ray.dir);
+        inv[0] = 1.0 / nudge(d.x);
+        inv[1] = 1.0 / nudge(d.y);
+    }
+    inv[2] = ray.inv.z;
+    const double oo[3] = {b.origin_local.x, b.origin_local.y, b.origin_local.z};
     double t_near = -std::numeric_limits<double>::infinity(), t_far = std::numeric_limits<double>::infinity();
     int near_face = -1, far_face = -1;
     for (int k = 0; k < 3; ++k) {
-        double dk = dd[k];
-        if (std::fabs(dk) < kEpsilon) dk = dk < 0 ? -kEpsilon : kEpsilon;
-        const double inv = 1.0 / dk;
-        double t0 = (-b.half[k] - oo[k]) * inv, t1 = (b.half[k] - oo[k]) * inv;
+        double t0 = (-b.half[k] - oo[k]) * inv[k], t1 = (b.half[k] - oo[k]) * inv[k];
         int f0 = 2 * k, f1 = 2 * k + 1;
         if (t0 > t1) {
             std::swap(t0, t1);
@@ -179,11 +197,24 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
     std::vector<int32_t> shells;
     for (int32_t i = 0; i < scene.box_count; ++i) {
         const dsac_render_box &b = scene.boxes[i];
+        double c = std::cos(b.yaw), sn = std::sin(b.yaw);
+        int mode = 0;
+        if (std::fabs(sn) < 1e-12) {
+            c = c < 0 ? -1.0 : 1.0;
+            sn = 0;
+            mode = 1;
+        } else if (std::fabs(c) < 1e-12) {
+            sn = sn < 0 ? -1.0 : 1.0;
+            c = 0;
+            mode = 2;
+        }
         boxes[i] = {{b.center[0], b.center[1], b.center[2]},
                     {b.half_size[0], b.half_size[1], b.half_size[2]},
-                    std::cos(b.yaw),
-                    std::sin(b.yaw),
-                    b.inside != 0};
+                    c,
+                    sn,
+                    b.inside != 0,
+                    mode,
+                    {0, 0, 0}};
         if (b.inside) shells.push_back(i);
     }
     // Camera centre and camera->world rotation (R^T).
@@ -191,6 +222,7 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
     const Vec3 origin{-(R[0] * P.translation[0] + R[3] * P.translation[1] + R[6] * P.translation[2]),
                       -(R[1] * P.translation[0] + R[4] * P.translation[1] + R[7] * P.translation[2]),
                       -(R[2] * P.translation[0] + R[5] * P.translation[1] + R[8] * P.translation[2])};
+    for (PreparedBox &b : boxes) b.origin_local = to_box(b, sub(origin, b.centre));
 
     // Per tile, the solid boxes whose screen rectangle overlaps it (rooms are tested everywhere).
     const int tiles_x = (W + kTile - 1) / kTile, tiles_y = (H + kTile - 1) / kTile;
@@ -201,6 +233,21 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
         tile_bounds(boxes[i], K, P, tiles_x, tiles_y, b);
         for (int ty = b[1]; ty <= b[3]; ++ty)
             for (int tx = b[0]; tx <= b[2]; ++tx) tile_boxes[static_cast<size_t>(ty) * tiles_x + tx].push_back(i);
+    }
+
+    std::vector<double> angle_cos(scene.material_count), angle_sin(scene.material_count);
+    for (int32_t k = 0; k < scene.material_count; ++k) {
+        angle_cos[k] = std::cos(static_cast<double>(scene.materials[k].angle));
+        angle_sin[k] = std::sin(static_cast<double>(scene.materials[k].angle));
+    }
+    struct LightF {
+        float x, y, z, r, g, b, falloff;
+    };
+    std::vector<LightF> lights(scene.light_count);
+    for (int32_t k = 0; k < scene.light_count; ++k) {
+        const dsac_render_light &L = scene.lights[k];
+        lights[k] = {static_cast<float>(L.position[0]), static_cast<float>(L.position[1]),
+                     static_cast<float>(L.position[2]), L.intensity[0], L.intensity[1], L.intensity[2], L.falloff};
     }
 
     const int tile_count = tiles_x * tiles_y;
@@ -217,9 +264,10 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
                 const Vec3 dc{(u - K.cx) / K.fx, (v - K.cy) / K.fy, 1.0};
                 const Vec3 dir{R[0] * dc.x + R[3] * dc.y + R[6] * dc.z, R[1] * dc.x + R[4] * dc.y + R[7] * dc.z,
                                R[2] * dc.x + R[5] * dc.y + R[8] * dc.z};
+                const Ray ray{dir, {1.0 / nudge(dir.x), 1.0 / nudge(dir.y), 1.0 / nudge(dir.z)}};
                 Hit hit;
-                for (int32_t i : shells) intersect(boxes[i], i, origin, dir, hit);
-                for (int32_t i : candidates) intersect(boxes[i], i, origin, dir, hit);
+                for (int32_t i : shells) intersect(boxes[i], i, ray, hit);
+                for (int32_t i : candidates) intersect(boxes[i], i, ray, hit);
                 if (hit.box < 0) {
                     if (depth) depth[p] = 0;
                     if (surface) surface[p] = -1;
@@ -249,21 +297,27 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
                     fu = l.x;
                     fv = l.y;
                 }
-                const double distance = hit.t * std::sqrt(dot3(dc, dc));
-                const double cos_view = std::max(0.05, std::fabs(dot3(n, dir)) / std::sqrt(dot3(dir, dir)));
-                const double footprint = distance * pixel_angle / cos_view;
+                // Footprint of the pixel on the surface: distance x pixel angle / cos(view angle), the cosine
+                // clamped at 0.05 (grazing views). One square root and one division.
+                const double dir_len = std::sqrt(dot3(dir, dir));
+                const double footprint = hit.t * std::sqrt(dot3(dc, dc)) * pixel_angle * dir_len /
+                                         std::max(0.05 * dir_len, std::fabs(dot3(n, dir)));
                 const dsac_render_material &m = scene.materials[scene.boxes[hit.box].material[hit.face]];
-                const Rgb albedo = texture_albedo(m, fu, fv, footprint);
+                const int32_t mi = scene.boxes[hit.box].material[hit.face];
+                const Rgb albedo = texture_albedo(m, angle_cos[mi], angle_sin[mi], fu, fv, footprint);
+                // Lambert: sum_k I_k max(0, n.l_k) / (|l_k| (1 + falloff_k |l_k|^2)), l_k = light - x; float.
                 float light[3] = {scene.ambient[0], scene.ambient[1], scene.ambient[2]};
-                for (int32_t k = 0; k < scene.light_count; ++k) {
-                    const dsac_render_light &L = scene.lights[k];
-                    const Vec3 to{L.position[0] - x.x, L.position[1] - x.y, L.position[2] - x.z};
-                    const double d2 = dot3(to, to);
-                    const double lambert = std::max(0.0, dot3(n, to) / std::sqrt(d2));
-                    const float gain = static_cast<float>(lambert / (1.0 + L.falloff * d2));
-                    light[0] += gain * L.intensity[0];
-                    light[1] += gain * L.intensity[1];
-                    light[2] += gain * L.intensity[2];
+                const float px = static_cast<float>(x.x), py = static_cast<float>(x.y), pz = static_cast<float>(x.z);
+                const float nx = static_cast<float>(n.x), ny = static_cast<float>(n.y), nz = static_cast<float>(n.z);
+                for (const LightF &L : lights) {
+                    const float tx = L.x - px, ty = L.y - py, tz = L.z - pz;
+                    const float ndot = nx * tx + ny * ty + nz * tz;
+                    if (ndot <= 0) continue;
+                    const float d2 = tx * tx + ty * ty + tz * tz;
+                    const float gain = ndot / (std::sqrt(d2) * (1.0f + L.falloff * d2));
+                    light[0] += gain * L.r;
+                    light[1] += gain * L.g;
+                    light[2] += gain * L.b;
                 }
                 const float a[3] = {albedo.r, albedo.g, albedo.b};
                 for (int c = 0; c < 3; ++c) {

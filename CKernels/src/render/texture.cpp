@@ -38,6 +38,13 @@ inline double fast_floor(double x) {
     return t > x ? t - 1 : t;
 }
 
+// A triangle wave with the zeros and extremes of sin(pi x) (period 2), without a libm call.
+inline double tri(double x) {
+    const double t = x - 0.5;
+    const double m = t - 2 * fast_floor(t * 0.5);  // (x - 0.5) mod 2, in [0, 2)
+    return 2 * std::fabs(m - 1) - 1;
+}
+
 inline float smooth(float t) { return t * t * (3 - 2 * t); }
 
 inline float lerp(float a, float b, float t) { return a + (b - a) * t; }
@@ -75,9 +82,8 @@ inline float soft_step(double x, double w) { return static_cast<float>(std::clam
 
 }  // namespace
 
-Rgb texture_albedo(const dsac_render_material &m, double u, double v, double footprint) {
+Rgb texture_albedo(const dsac_render_material &m, double ca, double sa, double u, double v, double footprint) {
     const double scale = m.scale > 0 ? m.scale : 1.0;
-    const double ca = std::cos(m.angle), sa = std::sin(m.angle);
     const double ru = ca * u - sa * v, rv = sa * u + ca * v;  // pattern frame
     const double w = std::max(footprint, 1e-6) / scale;       // footprint in pattern periods
     const double x = ru / scale, y = rv / scale;
@@ -86,17 +92,17 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
     Rgb c{};
     switch (m.pattern) {
         case DSAC_TEXTURE_CHECKER: {
-            const double s = std::sin(M_PI * x) * std::sin(M_PI * y);
+            const double s = tri(x) * tri(y);
             c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.04 + 3 * w), detail));
             break;
         }
         case DSAC_TEXTURE_STRIPES: {
-            const double s = std::sin(2 * M_PI * x) + 0.35 * std::sin(2 * M_PI * 0.37 * y);
+            const double s = tri(2 * x) + 0.35 * tri(0.74 * y);
             c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.06 + 6 * w), detail));
             break;
         }
         case DSAC_TEXTURE_NOISE: {
-            c = mix(m.color_a, m.color_b, fbm(x, y, m.seed, w));
+            c = mix(m.color_a, m.color_b, fbm(x, y, m.seed, w, 2));
             break;
         }
         case DSAC_TEXTURE_DOTS: {
@@ -144,8 +150,8 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
             break;
         }
         case DSAC_TEXTURE_RINGS: {
-            const double r = std::sqrt(x * x + y * y) + 0.6 * fbm(x * 0.5, y * 0.5, m.seed, w);
-            const double s = std::sin(2 * M_PI * r);
+            const double r = std::sqrt(x * x + y * y) + 0.6 * value_noise(x * 0.5, y * 0.5, m.seed);
+            const double s = tri(2 * r);
             c = mix(m.color_a, m.color_b, lerp(0.5f, soft_step(s, 0.12 + 6 * w), detail));
             break;
         }
@@ -154,8 +160,8 @@ Rgb texture_albedo(const dsac_render_material &m, double u, double v, double foo
             break;
     }
     if (m.variation > 0) {
-        // Low-frequency brightness variation (period ~2 m): makes every stretch of a surface look different.
-        const float n = fbm(u * 0.5, v * 0.5, m.seed ^ 0x5bd1e995u, footprint * 0.5, 2);
+        // Low-frequency brightness variation (cells of ~1.5 m): makes every stretch of a surface look different.
+        const float n = value_noise(u * 0.7, v * 0.7, m.seed ^ 0x5bd1e995u);
         const float k = 1 + m.variation * (2 * n - 1);
         c = {c.r * k, c.g * k, c.b * k};
     }

@@ -12,8 +12,10 @@ struct Rgb {
     float r, g, b;
 };
 
-// Albedo of material m at face coordinates (u, v) metres; footprint = size of one pixel on the surface (metres).
-Rgb texture_albedo(const dsac_render_material &m, double u, double v, double footprint);
+// Albedo of material m at face coordinates (u, v) metres; footprint = size of one pixel on the surface (metres);
+// (cos_angle, sin_angle) = the cosine and sine of m.angle, computed once per frame by the caller.
+Rgb texture_albedo(const dsac_render_material &m, double cos_angle, double sin_angle, double u, double v,
+                   double footprint);
 
 // Counter-based hashes (stateless, so results never depend on the thread count).
 uint64_t hash64(uint64_t x);

@@ -47,7 +47,15 @@ public struct Image: Sendable, Equatable {
 
     /// 8-bit quantisation (round to nearest, clamped), interleaved.
     public func bytes() -> [UInt8] {
-        pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        [UInt8](unsafeUninitializedCapacity: pixels.count) { out, count in
+            pixels.withUnsafeBufferPointer { p in
+                for i in 0..<p.count {
+                    let v = p[i] * 255 + 0.5
+                    out[i] = v >= 255 ? 255 : (v > 0 ? UInt8(v) : 0)  // round half up; NaN → 0
+                }
+            }
+            count = pixels.count
+        }
     }
 }
 

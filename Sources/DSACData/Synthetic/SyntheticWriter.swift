@@ -86,9 +86,14 @@ public enum SyntheticWriter {
         let stem = folder + String(format: "/frame-%06d", index)
         try ImageIO.writePNG(r.image.bytes(), width: r.image.width, height: r.image.height, channels: 3,
                              to: stem + ".color.png")
-        let millimetres = r.depth.metres.map { z -> UInt16 in
-            guard z > 0, z.isFinite else { return 0 }
-            return UInt16(min(65534, (z * 1000).rounded()))
+        let millimetres = [UInt16](unsafeUninitializedCapacity: r.depth.metres.count) { out, count in
+            r.depth.metres.withUnsafeBufferPointer { z in
+                for i in 0..<z.count {
+                    let mm = z[i] * 1000 + 0.5
+                    out[i] = mm >= 65534 ? 65534 : (mm >= 1 ? UInt16(mm) : 0)  // 0 (and NaN): no surface
+                }
+            }
+            count = r.depth.metres.count
         }
         try ImageIO.writePNG16(millimetres, width: r.depth.width, height: r.depth.height, to: stem + ".depth.png")
         try PoseFile.write(r.worldFromCam, to: stem + ".pose.txt")
