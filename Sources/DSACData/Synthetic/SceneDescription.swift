@@ -1,3 +1,5 @@
+import Foundation
+
 /// A synthetic indoor scene as the renderer sees it: room shells and solid boxes with procedural materials, lit
 /// by point lights. World frame: z up, metres.
 public struct SceneDescription: Sendable, Equatable {
@@ -59,5 +61,3 @@ public struct SceneDescription: Sendable, Equatable {
         return (e * e).sum().squareRoot()
     }
 }
-
-import Foundation
