@@ -253,6 +253,61 @@ dsac_status dsac_expected_loss_backward(const dsac_correspondences *corresponden
                                         dsac_backward_report *report);
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Network kernels (used by DSACTraining): convolution, upsampling, ReLU; float32, one image, planar CHW
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* A 2D convolution (cross-correlation): weights are out_channels x in_channels x kernel x kernel (OIHW),
+ *   out[o, y, x] = bias[o] + sum_{c,u,v} W[o, c, u, v] * in[c, stride*y - padding + dilation*u,
+ *                                                            stride*x - padding + dilation*v]   (zero outside);
+ *   out size = (in + 2 padding - dilation (kernel - 1) - 1) / stride + 1 (floor), per axis.
+ * A 1x1 convolution over a [C x B] matrix of B feature vectors is the case in_height = 1, in_width = B. */
+typedef struct {
+    int32_t in_channels, out_channels; /* >= 1 */
+    int32_t kernel;                    /* >= 1, square */
+    int32_t stride;                    /* >= 1 */
+    int32_t padding;                   /* >= 0, zeros on every side */
+    int32_t dilation;                  /* >= 1 */
+} dsac_conv_shape;
+
+/* Output height or width of a convolution for an input extent; 0 when the input is too small. */
+int64_t dsac_conv_output_size(const dsac_conv_shape *shape, int64_t in_extent);
+
+/* Forward: output (out_channels x out_h x out_w) = conv(input (in_channels x in_height x in_width)) + bias
+ * (bias may be NULL), then max(0, .) when relu = 1. im2col + a register-blocked, multi-versioned GEMM.
+ * DSAC_ERROR_INVALID_SIZE for a bad shape or an empty output. Same bits on any thread count. */
+dsac_status dsac_conv2d_forward(const dsac_conv_shape *shape, int64_t in_height, int64_t in_width,
+                                const float *input, const float *weight, const float *bias, int32_t relu,
+                                int32_t threads, float *output);
+
+/* Backward of the convolution without activation (apply dsac_relu_backward to the output gradient first):
+ *   input_gradient   (may be NULL) OVERWRITTEN with dL/dinput,
+ *   weight_gradient  (may be NULL) dL/dW ADDED (out x in x k x k),
+ *   bias_gradient    (may be NULL) dL/dbias ADDED (out_channels).
+ * output_gradient is dL/doutput (out_channels x out_h x out_w). Same bits on any thread count. */
+dsac_status dsac_conv2d_backward(const dsac_conv_shape *shape, int64_t in_height, int64_t in_width,
+                                 const float *input, const float *weight, const float *output_gradient,
+                                 int32_t threads, float *input_gradient, float *weight_gradient,
+                                 float *bias_gradient);
+
+/* ReLU backward in place: gradient[i] = output[i] > 0 ? gradient[i] : 0 (output: the ReLU's output). */
+dsac_status dsac_relu_backward(int64_t count, const float *output, float *gradient);
+
+/* Nearest-neighbour upsampling by an integer factor to a given size:
+ * out[c, y, x] = in[c, min(y / factor, in_h - 1), min(x / factor, in_w - 1)]. Backward OVERWRITES
+ * input_gradient with the sum of the output gradient over each input cell's copies. */
+dsac_status dsac_upsample_nearest_forward(int64_t channels, int64_t in_height, int64_t in_width, int32_t factor,
+                                          int64_t out_height, int64_t out_width, const float *input,
+                                          int32_t threads, float *output);
+dsac_status dsac_upsample_nearest_backward(int64_t channels, int64_t in_height, int64_t in_width, int32_t factor,
+                                           int64_t out_height, int64_t out_width, const float *output_gradient,
+                                           int32_t threads, float *input_gradient);
+
+/* C[M x N] = A[M x K] * B[K x N] (transpose_b = 0) or A[M x K] * B[N x K]^T (transpose_b = 1), row-major and
+ * dense; accumulate = 1 adds to C. The products the layers use, exposed for tests and benchmarks. */
+dsac_status dsac_gemm(int64_t m, int64_t n, int64_t k, const float *a, const float *b, int32_t transpose_b,
+                      int32_t accumulate, int32_t threads, float *c);
+
+/* ---------------------------------------------------------------------------------------------------------
  * Data kernels (used by DSACData: synthetic rendering)
  * ------------------------------------------------------------------------------------------------------- */
 

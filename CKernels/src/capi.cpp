@@ -388,6 +388,115 @@ dsac_status dsac_expected_loss_backward(const dsac_correspondences *corresponden
     });
 }
 
+// ---- Network kernels (nn/) ----
+}  // extern "C" (reopened below: the network kernels' C++ headers are included here to keep their lines together)
+
+#include "nn/conv.h"
+#include "nn/gemm.h"
+#include "nn/resample.h"
+
+namespace {
+
+bool valid_conv_shape(const dsac_conv_shape &s) {
+    return s.in_channels >= 1 && s.out_channels >= 1 && s.kernel >= 1 && s.stride >= 1 && s.padding >= 0 &&
+           s.dilation >= 1 && s.in_channels <= (1 << 16) && s.out_channels <= (1 << 16) && s.kernel <= 64 &&
+           s.stride <= 64 && s.padding <= 1024 && s.dilation <= 64;
+}
+
+dsac_status check_conv(const dsac_conv_shape *shape, int64_t h, int64_t w, int32_t threads) {
+    if (!shape) return DSAC_ERROR_NULL_POINTER;
+    if (!valid_conv_shape(*shape) || h < 1 || w < 1 || h > (1 << 20) || w > (1 << 20))
+        return DSAC_ERROR_INVALID_SIZE;
+    if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+    if (dsac::nn::conv_output_size(h, *shape) < 1 || dsac::nn::conv_output_size(w, *shape) < 1)
+        return DSAC_ERROR_INVALID_SIZE;
+    return DSAC_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int64_t dsac_conv_output_size(const dsac_conv_shape *shape, int64_t in_extent) {
+    if (!shape || !valid_conv_shape(*shape) || in_extent < 1) return 0;
+    return dsac::nn::conv_output_size(in_extent, *shape);
+}
+
+dsac_status dsac_conv2d_forward(const dsac_conv_shape *shape, int64_t in_height, int64_t in_width,
+                                const float *input, const float *weight, const float *bias, int32_t relu,
+                                int32_t threads, float *output) {
+    return guarded([&]() -> dsac_status {
+        if (const dsac_status s = check_conv(shape, in_height, in_width, threads); s != DSAC_OK) return s;
+        if (!input || !weight || !output) return DSAC_ERROR_NULL_POINTER;
+        if (relu != 0 && relu != 1) return DSAC_ERROR_INVALID_OPTIONS;
+        dsac::nn::conv2d_forward(*shape, in_height, in_width, input, weight, bias, relu == 1, threads, output);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_conv2d_backward(const dsac_conv_shape *shape, int64_t in_height, int64_t in_width,
+                                 const float *input, const float *weight, const float *output_gradient,
+                                 int32_t threads, float *input_gradient, float *weight_gradient,
+                                 float *bias_gradient) {
+    return guarded([&]() -> dsac_status {
+        if (const dsac_status s = check_conv(shape, in_height, in_width, threads); s != DSAC_OK) return s;
+        if (!input || !weight || !output_gradient) return DSAC_ERROR_NULL_POINTER;
+        dsac::nn::conv2d_backward(*shape, in_height, in_width, input, weight, output_gradient, threads,
+                                  input_gradient, weight_gradient, bias_gradient);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_relu_backward(int64_t count, const float *output, float *gradient) {
+    if (count < 0) return DSAC_ERROR_INVALID_SIZE;
+    if (count > 0 && (!output || !gradient)) return DSAC_ERROR_NULL_POINTER;
+    for (int64_t i = 0; i < count; ++i) gradient[i] = output[i] > 0.0f ? gradient[i] : 0.0f;
+    return DSAC_OK;
+}
+
+dsac_status dsac_upsample_nearest_forward(int64_t channels, int64_t in_height, int64_t in_width, int32_t factor,
+                                          int64_t out_height, int64_t out_width, const float *input,
+                                          int32_t threads, float *output) {
+    return guarded([&]() -> dsac_status {
+        if (channels < 1 || in_height < 1 || in_width < 1 || out_height < 1 || out_width < 1 || factor < 1)
+            return DSAC_ERROR_INVALID_SIZE;
+        if (!input || !output) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        dsac::nn::upsample_nearest_forward(channels, in_height, in_width, factor, out_height, out_width, input,
+                                           output, threads);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_upsample_nearest_backward(int64_t channels, int64_t in_height, int64_t in_width, int32_t factor,
+                                           int64_t out_height, int64_t out_width, const float *output_gradient,
+                                           int32_t threads, float *input_gradient) {
+    return guarded([&]() -> dsac_status {
+        if (channels < 1 || in_height < 1 || in_width < 1 || out_height < 1 || out_width < 1 || factor < 1)
+            return DSAC_ERROR_INVALID_SIZE;
+        if (!output_gradient || !input_gradient) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        dsac::nn::upsample_nearest_backward(channels, in_height, in_width, factor, out_height, out_width,
+                                            output_gradient, input_gradient, threads);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_gemm(int64_t m, int64_t n, int64_t k, const float *a, const float *b, int32_t transpose_b,
+                      int32_t accumulate, int32_t threads, float *c) {
+    return guarded([&]() -> dsac_status {
+        if (m < 1 || n < 1 || k < 0) return DSAC_ERROR_INVALID_SIZE;
+        if ((k > 0 && (!a || !b)) || !c) return DSAC_ERROR_NULL_POINTER;
+        if ((transpose_b != 0 && transpose_b != 1) || (accumulate != 0 && accumulate != 1) || !valid_threads(threads))
+            return DSAC_ERROR_INVALID_OPTIONS;
+        if (transpose_b)
+            dsac::nn::gemm_nt(m, n, k, a, k, b, k, c, n, accumulate == 1, threads);
+        else
+            dsac::nn::gemm_nn(m, n, k, a, k, b, n, c, n, accumulate == 1, threads);
+        return DSAC_OK;
+    });
+}
+
 // ---- Data kernels (DSACData) ----
 }  // extern "C" (reopened below: the data kernels' C++ header is included here to keep their lines together)
 
