@@ -52,9 +52,10 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         .target(name: "DSACData", dependencies: ["DSAC", "CKernels", "CStbImage", "CLibPNG"]),
+        .target(name: "DSACTraining", dependencies: ["DSAC", "DSACData", "CKernels"]),
         .executableTarget(
             name: "DSACCLI",
-            dependencies: ["DSAC", "DSACData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DSAC", "DSACData", "DSACTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "DSACBench",
@@ -64,6 +65,7 @@ let package = Package(
         .target(name: "DSACTestSupport", dependencies: ["DSAC"], path: "Tests/DSACTestSupport"),
         .testTarget(name: "DSACTests", dependencies: ["DSAC", "CKernels", "DSACTestSupport"]),
         .testTarget(name: "DSACDataTests", dependencies: ["DSACData", "DSAC"]),
+        .testTarget(name: "DSACTrainingTests", dependencies: ["DSACTraining", "DSACData", "DSAC", "CKernels"]),
     ],
     cxxLanguageStandard: .cxx17
 )

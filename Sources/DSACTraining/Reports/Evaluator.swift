@@ -1,0 +1,81 @@
+import DSAC
+import DSACData
+import Foundation
+
+/// Localizes test frames with a network and DSAC*'s RANSAC (argmax, 64 hypotheses, τ = 10 px, refinement), timing
+/// the network and RANSAC separately.
+public struct Evaluator: Sendable {
+    public var network: SceneCoordinateNetwork
+    public var localizer: LocalizerOptions
+    public var threads: Int
+    public var imageHeight: Int
+
+    /// DSAC*'s test defaults on the localizer (the seed of each frame is the frame index).
+    public static func dsacStarLocalizer(threads: Int) -> LocalizerOptions {
+        var o = LocalizerOptions()
+        o.hypotheses = 64
+        o.inlierThreshold = 10
+        o.maxReprojectionError = 100
+        o.alpha = 100
+        o.beta = 0.5
+        o.confidence = nil
+        o.threads = threads
+        return o
+    }
+
+    public init(network: SceneCoordinateNetwork, threads: Int, imageHeight: Int = 480,
+                localizer: LocalizerOptions? = nil) {
+        self.network = network
+        self.threads = threads
+        self.imageHeight = imageHeight
+        self.localizer = localizer ?? Self.dsacStarLocalizer(threads: threads)
+    }
+
+    /// Pose of one image with its scene-coordinate map.
+    public func localize(_ image: Image, intrinsics: Intrinsics, seed: UInt64 = 0) throws(TrainingError)
+        -> (report: LocalizationReport, msNetwork: Double)
+    {
+        let (map, ms) = try network.predict(image, threads: threads)
+        var options = localizer
+        options.seed = seed
+        do {
+            let c = try Correspondences(map: map)
+            let report = try Localizer(options: options).localize(c, intrinsics: intrinsics)
+            return (report, ms)
+        } catch { throw .geometry(error) }
+    }
+
+    /// Evaluates `indices` of the test split, in order.
+    public func run(_ provider: FrameProvider, indices: [Int], progress: (Int, Int) -> Void = { _, _ in })
+        throws(TrainingError) -> [EvaluationReport.FrameResult]
+    {
+        let load = LoadOptions(targetHeight: imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
+                               sceneCoordinates: false, stride: NetworkConfig.outputStride)
+        var results: [EvaluationReport.FrameResult] = []
+        for (k, i) in indices.enumerated() {
+            let frame: Frame
+            do { frame = try provider.frame(.test, at: i, options: load) } catch { throw .data(error) }
+            let start = ContinuousClock.now
+            let (map, msNetwork) = try network.predict(frame.image, threads: threads)
+            _ = start
+            var options = localizer
+            options.seed = UInt64(i)
+            let ransacStart = ContinuousClock.now
+            var result = EvaluationReport.FrameResult(name: frame.name, rot_err_deg: EvaluationReport.failedError,
+                                                      trans_err_cm: EvaluationReport.failedError, inliers: 0,
+                                                      ms_network: msNetwork, ms_ransac: 0)
+            if let c = try? Correspondences(map: map),
+                let report = try? Localizer(options: options).localize(c, intrinsics: frame.intrinsics)
+            {
+                let error = PoseError(estimated: report.camFromWorld, truth: frame.camFromWorld)
+                result.rot_err_deg = error.rotationDegrees
+                result.trans_err_cm = error.translationCentimetres
+                result.inliers = report.inlierCount
+            }
+            result.ms_ransac = InitTrainer.seconds(ContinuousClock.now - ransacStart) * 1e3
+            results.append(result)
+            progress(k + 1, indices.count)
+        }
+        return results
+    }
+}
