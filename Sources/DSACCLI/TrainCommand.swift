@@ -1,0 +1,101 @@
+import ArgumentParser
+import DSAC
+import DSACData
+import DSACTraining
+import Foundation
+
+/// `dsac train`: the init stage (scene-coordinate loss) and the e2e stage (DSAC expected loss).
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a scene-coordinate network on a data set (init stage, then e2e).",
+        discussion: """
+            init: the encoder is fixed; its features of the (augmented) training frames are buffered once and the \
+            head is trained on shuffled buffered cells with DSAC*'s loss (L1 reprojection error with a √ soft clamp \
+            once within --tolerance of the ground truth, the 3D distance before). e2e: the DSAC expected pose loss \
+            (64 hypotheses, soft inlier score, refinement) is backpropagated through the coordinates into the head.
+            --checkpoint FILE --checkpoint-every N writes a checkpoint every N iterations (atomically); after a \
+            kill, the same command with --resume continues from it and ends with the same model as an \
+            uninterrupted run (same seed and options; the thread count does not matter).
+            """)
+
+    @Option(help: "Data set folder (7-Scenes, 12-Scenes, Cambridge or DSAC*-style layout).") var dataset: String
+    @Option(help: "init or e2e.") var stage = "init"
+    @Option(help: "e2e: the init model to start from.") var model: String?
+    @Option(help: "Where to write the trained model.") var out = "model.dsacmodel"
+    @Option(help: "Iterations (init: head updates on batches of buffered cells; e2e: frames).") var iterations: Int?
+    @Option(name: .customLong("batch-size"), help: "init: buffered cells per update.") var batchSize = 4096
+    @Option(name: .customLong("learning-rate"), help: "Base learning rate (init default 2e-3, e2e 1e-4).")
+    var learningRate: Double?
+    @Option(help: "adam or sgd (momentum 0.9).") var optimizer = "adam"
+    @Option(help: "Learning-rate schedule: cosine (5% warm-up), constant, step:EVERY:FACTOR.") var schedule = "cosine"
+    @Option(help: "Seed of everything random (augmentation, cell choice, batches, initialisation).") var seed: UInt64 = 1
+    @Option(help: "Kernel threads and frame workers (results do not depend on it).") var threads = 2
+    @Option(name: .customLong("buffer-size"), help: "init: buffered cells.") var bufferSize = 600_000
+    @Option(name: .customLong("augment-passes"), help: "init: times each frame is encoded, each with fresh augmentation.")
+    var augmentPasses = 1
+    @Option(help: "Brightness jitter ±fraction (DSAC*: 0.1).") var brightness = 0.1
+    @Option(help: "Contrast jitter ±fraction (DSAC*: 0.1).") var contrast = 0.1
+    @Option(name: .customLong("max-frames"), help: "Use at most this many training frames (evenly spaced).")
+    var maxFrames: Int?
+    @Option(name: .customLong("image-height"), help: "Resize images to this height (DSAC*: 480).") var imageHeight = 480
+    @Option(help: "Scene-coordinate loss: tolerance (m) before switching to the reprojection error.") var tolerance = 0.1
+    @Option(help: "Network size: default or tiny.") var network = "default"
+    @Option(name: .customLong("head-width"), help: "Width of the head's 1×1 layers (default 128).") var headWidth: Int?
+    @Option(name: .customLong("head-blocks"), help: "Residual blocks of the head (default 1).") var headBlocks: Int?
+    @Option(help: "Checkpoint file.") var checkpoint: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Write the checkpoint every N iterations.")
+    var checkpointEvery = 500
+    @Flag(help: "Continue from --checkpoint if it exists.") var resume = false
+    @Option(help: "Training log, JSON lines (one per --log-every iterations).") var log: String?
+    @Flag(help: "No progress display.") var quiet = false
+
+    func initOptions() throws -> InitTrainingOptions {
+        var o = InitTrainingOptions()
+        switch network {
+        case "default": o.config = .default
+        case "tiny": o.config = .tiny
+        default: throw ValidationError("--network must be default or tiny")
+        }
+        if let headWidth { o.config.headWidth = headWidth }
+        if let headBlocks { o.config.headBlocks = headBlocks }
+        if let iterations { o.iterations = iterations }
+        o.batchSize = batchSize
+        if let learningRate { o.learningRate = learningRate }
+        guard let kind = OptimizerKind(rawValue: optimizer) else { throw ValidationError("--optimizer: adam or sgd") }
+        o.optimizer = kind
+        o.schedule = schedule
+        o.seed = seed
+        o.threads = threads
+        o.bufferSize = bufferSize
+        o.augmentationPasses = augmentPasses
+        o.brightness = brightness
+        o.contrast = contrast
+        o.maxFrames = maxFrames
+        o.imageHeight = imageHeight
+        o.loss.tolerance = tolerance
+        return o
+    }
+
+    func run() throws {
+        do {
+            let data = try Dataset.open(at: dataset)
+            switch stage {
+            case "init":
+                _ = try TrainingSupport.runInit(
+                    provider: data, options: initOptions(), output: out, checkpoint: checkpoint,
+                    checkpointEvery: checkpointEvery, resume: resume, logPath: log, quiet: quiet,
+                    metadata: ["dataset": dataset])
+            case "e2e":
+                guard let model else { throw ValidationErrorText("--stage e2e needs --model FILE (an init model)") }
+                try E2ESupport.run(provider: data, modelPath: model, command: self)
+            default:
+                throw ValidationErrorText("--stage must be init or e2e, got '\(stage)'")
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw TrainingSupport.fail(error)
+        }
+    }
+}
