@@ -3,8 +3,9 @@
 //
 // Solves R * X_k + t = lambda_k * b_k, k = 0..2, lambda_k > 0, for cam_from_world (R, t).
 // Inputs: bearings b_k (any positive length), world points X_k (metres).
-// Returns the number of solutions written (0..4); solutions with a non-positive depth are discarded; collinear or
-// coincident inputs give 0. Every real root of the cubic/quartic system is returned (no early pruning).
+// Returns the number of solutions n (0..4) in solutions[0..n); slots past n may be overwritten (scratch).
+// Solutions with a non-positive depth are discarded; collinear or coincident inputs give 0. Every real root of the
+// cubic/quartic system is returned (no early pruning).
 #pragma once
 
 #include "common/pose.h"
