@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DSACBench",
-            dependencies: ["DSAC", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DSAC", "DSACData", "DSACTraining", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/dsac-bench"
         ),
         .target(name: "DSACTestSupport", dependencies: ["DSAC"], path: "Tests/DSACTestSupport"),
