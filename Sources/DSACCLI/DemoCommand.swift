@@ -15,8 +15,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output folder.") var out = "demo-output"
     @Option(name: .customLong("train-frames"), help: "Training frames rendered.") var trainFrames = 800
     @Option(name: .customLong("test-frames"), help: "Held-out test frames rendered.") var testFrames = 200
-    @Option(help: "Init-stage iterations.") var iterations = 2500
-    @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage).") var e2eIterations = 0
+    @Option(help: "Init-stage iterations.") var iterations = 4000
+    @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage).") var e2eIterations = 100
     @Option(name: .customLong("buffer-size"), help: "Buffered cells.") var bufferSize = 800_000
     @Option(help: "Kernel threads.") var threads = 2
     @Option(help: "Seed of the scene and of training.") var seed: UInt64 = 1

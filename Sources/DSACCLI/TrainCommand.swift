@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to write the trained model.") var out = "model.dsacmodel"
     @Option(help: "Iterations (init: head updates on batches of buffered cells; e2e: frames).") var iterations: Int?
     @Option(name: .customLong("batch-size"), help: "init: buffered cells per update.") var batchSize = 4096
-    @Option(name: .customLong("learning-rate"), help: "Base learning rate (init default 2e-3, e2e 1e-4).")
+    @Option(name: .customLong("learning-rate"), help: "Base learning rate (init default 1e-2, e2e 1e-4).")
     var learningRate: Double?
     @Option(help: "adam or sgd (momentum 0.9).") var optimizer = "adam"
     @Option(help: "Learning-rate schedule: cosine (5% warm-up), constant, step:EVERY:FACTOR.") var schedule = "cosine"

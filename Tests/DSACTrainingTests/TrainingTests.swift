@@ -115,3 +115,31 @@ import Testing
         #expect(throws: TrainingError.self) { try LearningRateSchedule.parse("wobbly", total: 1) }
     }
 }
+
+/// The e2e stage on the tiny scene: it runs through the differentiable layer and resumes to the same bits.
+@Suite struct E2ETrainingTests {
+    @Test func e2eStageRunsAndResumesExactly() throws {
+        let scene = try TrainingTests.scene()
+        let o = TrainingTests.options()
+        let initTrainer = try InitTrainer(options: o)
+        let buffer = try FeatureBuffer.build(initTrainer.freshNetwork(), frames: scene, options: o)
+        let start = try initTrainer.train(buffer, network: initTrainer.freshNetwork())
+        var e = E2ETrainingOptions()
+        e.iterations = 6
+        e.imageHeight = 96
+        e.hypotheses = 16
+        e.learningRate = 1e-3
+        let path = ModelFileTests.temporaryPath("e2e-ckpt")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [TrainingLogLine] = []
+        let trainer = try E2ETrainer(options: e)
+        let full = try trainer.train(scene, network: start, checkpointing: .init(path: path, every: 3), logEvery: 1) {
+            lines.append($0.line)
+        }
+        #expect(lines.count == 6 && lines.allSatisfy { $0.loss.isFinite })
+        #expect(full.head.parameters != start.head.parameters)
+        let c = try InitTrainer.readCheckpoint(path, stage: "e2e", fingerprint: e.fingerprint)
+        let resumed = try trainer.train(scene, network: c.network, resume: (c.iteration, c.state))
+        #expect(resumed.head.parameters == full.head.parameters)
+    }
+}

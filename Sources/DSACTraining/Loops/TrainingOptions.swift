@@ -9,7 +9,7 @@ public struct InitTrainingOptions: Sendable, Hashable, Codable {
     public var iterations: Int = 2000
     /// Buffered cells per update.
     public var batchSize: Int = 4096
-    public var learningRate: Double = 2e-3
+    public var learningRate: Double = 1e-2
     public var optimizer: OptimizerKind = .adam
     /// `constant`, `cosine` or `step:EVERY:FACTOR`.
     public var schedule: String = "cosine"
