@@ -20,13 +20,12 @@ deps:
 demo: deps
 	swift run -c release $(SWIFT_BUILD_FLAGS) dsac demo
 
-# The tests, then a tiny consumer package that depends on this one by path and localizes a frame.
-test: deps
+# A tiny consumer package that depends on this one by path and localizes a frame, then every test.
+test: deps consumer
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
-	$(MAKE) consumer
 
-consumer:
+consumer: deps
 	cd Tests/Consumer && swift run --scratch-path ../../.build-consumer consumer
 
 # The benchmark beside the peers, on the same problems (needs PyPI for the peers' virtual environment).
