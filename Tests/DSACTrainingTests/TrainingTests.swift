@@ -143,3 +143,28 @@ import Testing
         #expect(resumed.head.parameters == full.head.parameters)
     }
 }
+
+/// The pipeline on a data set on disk in the 7-Scenes layout (PNG colour, 16-bit depth, pose files): buffer, train,
+/// save, load, test — the path a user's real scene takes.
+@Suite struct DiskPipelineTests {
+    @Test func sevenScenesLayoutRunsEndToEnd() throws {
+        let root = ModelFileTests.temporaryPath("7scenes")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try SyntheticWriter.write(TrainingTests.scene(), to: root, workers: 2)
+        let data = try Dataset.open(at: root)
+        #expect(data.layout == .sevenScenes)
+        var o = TrainingTests.options()
+        o.iterations = 10
+        let trainer = try InitTrainer(options: o)
+        let buffer = try FeatureBuffer.build(trainer.freshNetwork(), frames: data, options: o)
+        #expect(buffer.hasTruth.filter { $0 != 0 }.count > buffer.count / 2)
+        let network = try trainer.train(buffer, network: trainer.freshNetwork())
+        let path = root + "/model.dsacmodel"
+        try network.save(path)
+        let loaded = try SceneCoordinateNetwork.load(path)
+        let results = try Evaluator(network: loaded, threads: 2, imageHeight: 96).run(data, indices: [0, 1])
+        #expect(results.count == 2 && results[0].name.contains("seq-02"))
+        let report = EvaluationReport(frames: results)
+        #expect(report.summary.frames == 2)
+    }
+}
