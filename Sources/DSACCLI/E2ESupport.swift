@@ -31,6 +31,7 @@ enum E2ESupport {
         var network: SceneCoordinateNetwork
         if let start { network = start } else { network = try SceneCoordinateNetwork.load(modelPath!) }
         var resumeState: (iteration: Int, state: OptimizerState)?
+        for path in [checkpoint, output].compactMap({ $0 }) { ModelFile.removeTemporaries(of: path) }
         if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
             let c = try InitTrainer.readCheckpoint(checkpoint, stage: "e2e", fingerprint: o.fingerprint)
             network = c.network

@@ -91,6 +91,7 @@ enum TrainingSupport {
         let trainer = try InitTrainer(options: options)
         var start = try trainer.freshNetwork()
         var resumeState: (iteration: Int, state: OptimizerState)?
+        for path in [checkpoint, output].compactMap({ $0 }) { ModelFile.removeTemporaries(of: path) }
         if resume {
             guard let checkpoint else { throw ValidationErrorText("--resume needs --checkpoint FILE") }
             if FileManager.default.fileExists(atPath: checkpoint) {

@@ -15,7 +15,11 @@ public struct SceneCoordinateMap: Sendable {
         guard width > 0, height > 0 else {
             throw .invalidBuffer("scene-coordinate map must have positive size, got \(width)×\(height)")
         }
-        guard coordinates.count == 3 * width * height else {
+        let (cells, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, cells <= Int.max / 3 else {
+            throw .invalidBuffer("scene-coordinate map \(width)×\(height) is too large")
+        }
+        guard coordinates.count == 3 * cells else {
             throw .invalidBuffer(
                 "scene-coordinate map \(width)×\(height) needs \(3 * width * height) values, got \(coordinates.count)")
         }

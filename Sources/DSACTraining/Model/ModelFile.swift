@@ -110,6 +110,17 @@ public struct ModelFile: Sendable {
         }
     }
 
+    /// Removes the temporaries `write(to: path)` leaves when its process is killed mid-write
+    /// (`<path>.tmp-<pid>`, never renamed over `path`). Call before resuming and after finishing.
+    public static func removeTemporaries(of path: String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path, prefix = url.lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where name.hasPrefix(prefix) && name.dropFirst(prefix.count).allSatisfy(\.isNumber) {
+            unlink(folder + "/" + name)
+        }
+    }
+
     // MARK: Decoding
 
     public static func read(_ path: String) throws(TrainingError) -> ModelFile {
@@ -157,7 +168,14 @@ public struct ModelFile: Sendable {
         do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + h)])) } catch {
             throw fail(.malformedHeader(path: path, reason: "the JSON header does not decode (\(error))"))
         }
-        guard header.tensors.allSatisfy({ $0.count >= 0 }), header.tensors.reduce(0, { $0 + $1.count }) * 4 == p else {
+        // Summed with overflow checks: a crafted table (valid CRC) must not trap.
+        var floats = 0
+        for t in header.tensors {
+            let (sum, overflow) = floats.addingReportingOverflow(t.count)
+            guard t.count >= 0, !overflow, sum <= p / 4 else { floats = -1; break }
+            floats = sum
+        }
+        guard floats >= 0, floats * 4 == p else {
             throw fail(.malformedHeader(path: path, reason: "the tensor table does not add up to the payload (\(p) bytes)"))
         }
         var tensors: [String: [Float]] = [:]

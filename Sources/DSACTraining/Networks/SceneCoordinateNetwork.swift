@@ -78,6 +78,9 @@ public struct SceneCoordinateNetwork: Sendable {
 
     /// The scene-coordinate map of an image, and the milliseconds it took.
     public func predict(_ image: Image, threads: Int) throws(TrainingError) -> (map: SceneCoordinateMap, ms: Double) {
+        guard (1...LocalizerOptions.maxThreads).contains(threads) else {
+            throw .invalidArgument("threads must be in 1...\(LocalizerOptions.maxThreads), got \(threads)")
+        }
         let start = ContinuousClock.now
         var f = try features(image, threads: threads)
         standardize(&f)
