@@ -32,8 +32,12 @@ inline float lattice(int32_t i, int32_t j, uint32_t seed) {
     return static_cast<float>(h >> 8) * (1.0f / 16777216.0f);
 }
 
-// floor without a libm call (no SSE4.1 assumed); exact for |x| < 2^31.
+// floor without a libm call (no SSE4.1 assumed); exact for |x| < 2^31. Outside that range (and for NaN) the
+// result is clamped to [-2^31, 2^31 - 2], so that every integer conversion and the lattice's i + 1 stay defined
+// (found by fuzzing: a far-away or non-finite texture coordinate was undefined behaviour).
 inline double fast_floor(double x) {
+    if (!(x >= -2147483648.0)) x = -2147483648.0;
+    if (!(x <= 2147483646.0)) x = 2147483646.0;
     const double t = static_cast<double>(static_cast<int64_t>(x));
     return t > x ? t - 1 : t;
 }
