@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DEBIAN_PACKAGES := libeigen3-dev libomp-dev libstb-dev libpng-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: deps demo test bench peers consumer
+.PHONY: deps demo test bench peers consumer sanitize asan ubsan tsan fuzz
 
 # Installs the Debian packages that are not installed yet (apt-get needs root; CI and the dev machines are).
 deps:
@@ -40,3 +40,24 @@ bench: deps
 	.build/release/dsac-bench score --threads 1 --json bench-score-1t.json
 	.build/release/dsac-bench score --threads 2 --json bench-score-2t.json
 	.venv-peers/bin/python ../shared/peers/peers_bench.py --seed 1 --problems 20 --reps 3 --json bench-peers.json
+
+# The test suite under AddressSanitizer and under UndefinedBehaviorSanitizer (SwiftPM passes the sanitizer to clang
+# too, so CKernels is instrumented; UBSan halts on the first report), ThreadSanitizer on the OpenMP kernels, and a
+# bounded fuzzing run. Each build has its own scratch path. CI runs `make asan` after `make test` (see .ci/run).
+FUZZ_SECONDS ?= 30
+sanitize: asan ubsan tsan
+
+asan: deps
+	swift build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
+	ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
+
+ubsan: deps
+	swift build --build-tests --sanitize=undefined --scratch-path .build-ubsan $(SWIFT_BUILD_FLAGS)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 swift test --skip-build --sanitize=undefined --scratch-path .build-ubsan $(SWIFT_BUILD_FLAGS)
+
+tsan: deps
+	Tests/Sanitizers/tsan.sh
+
+# libFuzzer targets for the C entry points and the Swift readers' fuzzer, FUZZ_SECONDS per target.
+fuzz: deps
+	Tests/Fuzz/run.sh $(FUZZ_SECONDS)

@@ -62,6 +62,8 @@ let package = Package(
             dependencies: ["DSAC", "DSACData", "DSACTraining", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/dsac-bench"
         ),
+        // The Swift file readers' fuzzer (Tests/Fuzz/run.sh builds it with ASan).
+        .executableTarget(name: "dsac-fuzz", dependencies: ["DSAC", "DSACData", "DSACTraining"], path: "Tests/Fuzz/dsac-fuzz"),
         .target(name: "DSACTestSupport", dependencies: ["DSAC"], path: "Tests/DSACTestSupport"),
         .testTarget(name: "DSACTests", dependencies: ["DSAC", "CKernels", "DSACTestSupport"]),
         .testTarget(name: "DSACDataTests", dependencies: ["DSACData", "DSAC"]),
