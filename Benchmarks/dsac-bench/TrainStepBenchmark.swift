@@ -5,6 +5,18 @@ import Foundation
 /// One training step of the differentiable layer per problem: forward (pool, float64 scores, softmax,
 /// refinement above the floor, losses) and backward (one kernel call), timed by stage.
 struct TrainStepBenchmark: ParsableCommand {
+    /// Stage keys (JSON `ms_<key>` per problem, `median_ms_<key>` per outlier level) and the table's headers.
+    static let stages: [(key: String, header: String)] = [
+        ("pool", "pool"), ("scoring", "score"), ("refinement", "refine"), ("polish", "polish"), ("loss", "loss"),
+        ("bw_preparation", "b.prep"), ("bw_refine_adjoint", "b.adj"), ("bw_score_path", "b.score"),
+        ("bw_refine_path", "b.refine"), ("bw_solver_path", "b.p3p"), ("bw_other", "b.other"),
+    ]
+
+    static func stageTimes(_ f: ExpectedLossForwardTimings, _ b: ExpectedLossBackwardTimings) -> [Double] {
+        [f.pool, f.scoring, f.refinement, f.polish, f.loss, b.preparation, b.refineAdjoint, b.scorePath,
+         b.refinePath, b.solverPath, b.other]
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "train-step",
         abstract: "Forward (training mode) + backward of the expected loss on every problem; median ms by stage.")
@@ -28,6 +40,7 @@ struct TrainStepBenchmark: ParsableCommand {
             for entry in set.entries {
                 let p = entry.problem
                 var forwardTimes: [Double] = [], backwardTimes: [Double] = [], totals: [Double] = []
+                var stageTimes: [[Double]] = []
                 var last: (ExpectedLossForward, ExpectedLossGradient)?
                 var failure: String?
                 for run in 0...max(runs, 1) {
@@ -41,6 +54,7 @@ struct TrainStepBenchmark: ParsableCommand {
                             forwardTimes.append(ms(t1 - t0))
                             backwardTimes.append(ms(t2 - t1))
                             totals.append(ms(t2 - t0))
+                            stageTimes.append(Self.stageTimes(f.report.timings, g.timings))
                         }
                         last = (f, g)
                     } catch {
@@ -53,6 +67,7 @@ struct TrainStepBenchmark: ParsableCommand {
                     row["ms"] = median(totals)
                     row["ms_forward"] = median(forwardTimes)
                     row["ms_backward"] = median(backwardTimes)
+                    for (k, stage) in Self.stages.enumerated() { row["ms_" + stage.key] = median(stageTimes.map { $0[k] }) }
                     row["expected_loss"] = f.expectedLoss
                     row["entropy_bits"] = f.report.entropyBits
                     row["rot_err_deg"] = f.report.selectedError.rotationDegrees
@@ -70,7 +85,7 @@ struct TrainStepBenchmark: ParsableCommand {
         for fraction in Set(set.entries.map(\.outlierFraction)).sorted() {
             let group = rows.filter { ($0["outlier_fraction"] as! Double) == fraction && $0["ms"] != nil }
             func med(_ k: String) -> Double { median(group.compactMap { $0[k] as? Double }) }
-            summary[key(fraction)] = [
+            var entry: [String: Any] = [
                 "median_ms": med("ms"), "median_ms_forward": med("ms_forward"), "median_ms_backward": med("ms_backward"),
                 "median_expected_loss": med("expected_loss"), "median_entropy_bits": med("entropy_bits"),
                 "median_rot_deg": med("rot_err_deg"), "median_trans_cm": med("trans_err_cm"),
@@ -78,6 +93,8 @@ struct TrainStepBenchmark: ParsableCommand {
                 "frames": group.count,
                 "failed": rows.filter { ($0["outlier_fraction"] as! Double) == fraction && $0["error"] != nil }.count,
             ]
+            for stage in Self.stages { entry["median_ms_" + stage.key] = med("ms_" + stage.key) }
+            summary[key(fraction)] = entry
         }
         print("dsac train-step: \(hypotheses) hypotheses, \(threads) thread(s), \(runs) timed runs after a warm-up; "
               + String(format: "other processes used %.2f CPU s during %.1f s", measured.foreignCPUSeconds,
@@ -90,6 +107,16 @@ struct TrainStepBenchmark: ParsableCommand {
                          s["median_ms_backward"] as! Double, s["median_refined"] as! Double,
                          s["median_expected_loss"] as! Double, s["median_rot_deg"] as! Double,
                          s["median_trans_cm"] as! Double))
+        }
+        print("median ms by stage (forward: pool = sampling + P3P, score = scores + softmax, refine = LM, polish, "
+              + "loss; backward: b.*)")
+        print("outliers | " + Self.stages.map { $0.header.padding(toLength: 8, withPad: " ", startingAt: 0) }
+            .joined(separator: " "))
+        for k in summary.keys.sorted() {
+            let s = summary[k] as! [String: Any]
+            print(String(format: "%8@ | ", k as NSString) + Self.stages.map {
+                String(format: "%8.3f", s["median_ms_" + $0.key] as! Double)
+            }.joined(separator: " "))
         }
         try writeJSON(
             ["threads": threads, "hypotheses": hypotheses, "problems": rows, "summary": summary,

@@ -214,6 +214,13 @@ typedef struct {
     int64_t solver_degenerate;  /* hypotheses whose minimal-set path was skipped (singular P3P system) */
     int64_t refine_degenerate;  /* refined hypotheses whose refinement path was skipped (singular Hessian) */
     int64_t nonfinite_point;    /* on DSAC_ERROR_DEGENERATE for a non-finite gradient: the first such point; else -1 */
+    /* Wall-clock seconds by stage (for profiling; never part of the result): the refinement adjoints
+     * (exact 6x6 Hessian and solve per refined hypothesis), the score path into the points (direct, and the
+     * per-hypothesis dE/dh partials), the refinement path into the points, the minimal-set path (P3P VJPs). */
+    double seconds_refine_adjoint;
+    double seconds_score_path;
+    double seconds_refine_path;
+    double seconds_solver_path;
 } dsac_backward_report;
 
 /* The backward pass of the expected loss: ADDS dE/dY to coordinate_gradient (float32, N x 3, row i = point i,

@@ -2,6 +2,7 @@
 #include "grad/expected_loss_backward.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -10,6 +11,13 @@
 #include "grad/soft_score_f64.h"
 
 namespace dsac {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
 
 dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, double parameter_gradient[3],
                                    uint8_t *flags, dsac_backward_report *report) {
@@ -25,6 +33,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
     }
     auto is_refined = [&](int64_t j) { return in.refined_flags && in.refined_flags[j]; };
 
+    auto clock = std::chrono::steady_clock::now();
     // 1. Refinement adjoints mu_j = H_j^-1 dE/dh°_j (one 6x6 solve per refined hypothesis, own slot each).
     std::vector<Vector6d> mu(static_cast<size_t>(m), Vector6d::Zero());
     std::vector<uint8_t> has_mu(static_cast<size_t>(m), 0);
@@ -44,8 +53,11 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
         }
     }
 
-    // 2. Point blocks: score path (direct) and refinement path into the points; per-hypothesis partials
-    //    (dE/dh_j of the score, and the alpha / beta / tau sums) per block.
+    report->seconds_refine_adjoint = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
+
+    // 2. Point blocks: score path (direct) into the points; per-hypothesis partials (dE/dh_j of the score, and
+    //    the alpha / beta / tau sums) per block. Then the refinement path into the points, block by block.
     const int64_t blocks = (n + kBackwardBlock - 1) / kBackwardBlock;
     std::vector<double> soa(static_cast<size_t>(3 * n), 0.0);
     double *gX = soa.data(), *gY = soa.data() + n, *gZ = soa.data() + 2 * n;
@@ -64,11 +76,22 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
                 soft_score_vjp_block(c, K, poses[j], o.score, w, skip, begin, end, gX + begin, gY + begin,
                                      gZ + begin, partials.data() + (b * m + j) * 9);
             }
+        }
+    }
+    report->seconds_score_path = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(in.threads) if (in.threads > 1 && blocks > 1)
+#endif
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t begin = b * kBackwardBlock, end = std::min(n, begin + kBackwardBlock);
+        for (int64_t j = 0; j < m; ++j)
             if (has_mu[j])
                 refine_vjp_block(c, K, refined[j], in.inlier_masks + j * n, mu[j], begin, end, gX + begin,
                                  gY + begin, gZ + begin);
-        }
     }
+    report->seconds_refine_path = seconds_since(clock);
+    clock = std::chrono::steady_clock::now();
 
     // 3. Reduce the partials over blocks in block order; the score parameters in hypothesis order.
     std::vector<Vector6d> pose_g(static_cast<size_t>(m), Vector6d::Zero());
@@ -115,6 +138,8 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
             }
         }
     }
+
+    report->seconds_solver_path = seconds_since(clock);
 
     // 5. Finiteness, then the outputs.
     report->solver_degenerate = 0;

@@ -42,6 +42,8 @@ public struct ExpectedLoss: Sendable {
     {
         try intrinsics.validate()
         guard target.isFinite else { throw .invalidPose("the target pose is not finite") }
+        var timings = ExpectedLossForwardTimings()
+        var clock = ContinuousClock.now
         var generator = SeededGenerator(seed: options.seed)
         let pool: HypothesisPool
         if let sets {
@@ -60,6 +62,9 @@ public struct ExpectedLoss: Sendable {
         let m = pool.poses.count, n = c.count
         let validIndices = (0..<m).filter { pool.valid[$0] }
         guard !validIndices.isEmpty else { throw .noValidHypothesis(tries: pool.setsDrawn) }
+
+        timings.pool = milliseconds(since: clock)
+        clock = ContinuousClock.now
 
         // Scores and probabilities over the valid slots only.
         let validPoses = validIndices.map { pool.poses[$0] }
@@ -86,6 +91,8 @@ public struct ExpectedLoss: Sendable {
             total += probabilities[j]
         }
         for j in validIndices { probabilities[j] /= total }
+        timings.scoring = milliseconds(since: clock)
+        clock = ContinuousClock.now
 
         // Refinement of the hypotheses above the floor.
         let toRefine = options.refinementRounds > 0
@@ -98,6 +105,8 @@ public struct ExpectedLoss: Sendable {
             let r = try DifferentiableKernels.refinePoses(
                 c, intrinsics: intrinsics, poses: toRefine.map { pool.poses[$0] }, options: options.refineOptions,
                 threads: options.threads)
+            timings.refinement = milliseconds(since: clock)
+            clock = ContinuousClock.now
             // Polish to the optimum of the final set (the refinement derivative assumes it; LM stops near 1e-10 m).
             let polished = try DifferentiableKernels.polish(
                 c, intrinsics: intrinsics, poses: r.poses, inlierMasks: r.inlierMasks, threads: options.threads)
@@ -111,6 +120,8 @@ public struct ExpectedLoss: Sendable {
                     failures += 1
                 }
             }
+            timings.polish = milliseconds(since: clock)
+            clock = ContinuousClock.now
         }
 
         // Losses and E.
@@ -143,12 +154,13 @@ public struct ExpectedLoss: Sendable {
             selectedPose = r.pose
         }
         let selectedLoss = try options.loss.evaluate(estimate: selectedPose, truth: target).value
-        let report = ExpectedLossReport(
+        var report = ExpectedLossReport(
             expectedLoss: expected, entropyBits: entropy, selectedIndex: selected, selectedPose: selectedPose,
             selectedLoss: selectedLoss, selectedError: PoseError(estimated: selectedPose, truth: target),
             validHypotheses: validIndices.count, setsDrawn: pool.setsDrawn, refined: toRefine.count - failures,
             skippedBelowFloor: validIndices.count - toRefine.count, refinementFailures: failures,
-            unpolished: unpolished)
+            unpolished: unpolished, timings: timings)
+        report.timings.loss = milliseconds(since: clock)
         return ExpectedLossForward(
             pool: pool, scores: scores, probabilities: probabilities, lossPoses: lossPoses, isRefined: isRefined,
             inlierMasks: masks, losses: losses, lossGradients: lossGradients, expectedLoss: expected, report: report)
@@ -173,6 +185,7 @@ public struct ExpectedLoss: Sendable {
         guard f.inlierMasks.isEmpty || f.inlierMasks.count == m * n else {
             throw .invalidBuffer("the forward pass was for \(f.inlierMasks.count / max(m, 1)) correspondences, not \(n)")
         }
+        let clock = ContinuousClock.now
         var scoreGradient = [Double](repeating: 0, count: m)
         var poseGradient = [Double](repeating: 0, count: 6 * m)
         var refinedGradient = [Double](repeating: 0, count: 6 * m)
@@ -201,6 +214,7 @@ public struct ExpectedLoss: Sendable {
             }
             learnedDirect = out.coordinates
         }
+        let preparation = milliseconds(since: clock)
         let refinedFlags = f.isRefined.map { UInt8($0 ? 1 : 0) }
         let anyRefined = f.isRefined.contains(true)
         let result = try DifferentiableKernels.backward(
@@ -223,10 +237,14 @@ public struct ExpectedLoss: Sendable {
             throw .numericalFailure("dE/dX is not finite at point \(bad / 3) (the learned score's direct gradient)")
         }
         let isSoft = scoreOptions != nil
+        var timings = ExpectedLossBackwardTimings()
+        timings.preparation = preparation
+        (timings.refineAdjoint, timings.scorePath, timings.refinePath, timings.solverPath) = result.stageMilliseconds
+        timings.other = max(0, milliseconds(since: clock) - timings.total)
         return ExpectedLossGradient(
             coordinates: coordinates, alpha: isSoft ? result.scoreParameters.alpha : nil,
             beta: isSoft ? result.scoreParameters.beta : nil, tau: isSoft ? result.scoreParameters.tau : nil,
-            solverDegenerate: solverDegenerate, refineDegenerate: refineDegenerate)
+            solverDegenerate: solverDegenerate, refineDegenerate: refineDegenerate, timings: timings)
     }
 
     /// Forward and backward in one call.

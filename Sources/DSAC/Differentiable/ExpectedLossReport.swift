@@ -42,6 +42,42 @@ public struct ExpectedLossReport: Sendable {
     /// Refined poses the Newton polish left as LM returned them (not at a minimum, or a singular Hessian): their
     /// refinement derivative holds only to LM's tolerance.
     public var unpolished: Int
+    /// Where the time went (profiling only).
+    public var timings = ExpectedLossForwardTimings()
+}
+
+/// Wall-clock milliseconds by stage of one forward pass (profiling only; never part of the result).
+public struct ExpectedLossForwardTimings: Sendable, Hashable, Codable {
+    /// Minimal-set sampling and P3P (the pool).
+    public var pool = 0.0
+    /// Hypothesis scores (float64 soft inlier score, or the learned function) and the softmax.
+    public var scoring = 0.0
+    /// Levenberg–Marquardt refinement of the hypotheses above the probability floor.
+    public var refinement = 0.0
+    /// Newton polish of the refined poses (exact Hessian).
+    public var polish = 0.0
+    /// Losses, E, entropy and the selection (with the refinement of an unrefined selected hypothesis).
+    public var loss = 0.0
+    public var total: Double { pool + scoring + refinement + polish + loss }
+    public init() {}
+}
+
+/// Wall-clock milliseconds by stage of one backward pass (profiling only).
+public struct ExpectedLossBackwardTimings: Sendable, Hashable, Codable {
+    /// dE/ds_j, dE/dh_j in Swift, and a learned score's own backward.
+    public var preparation = 0.0
+    /// The refinement adjoints mu_j = H_j⁻¹ dE/dh°_j (exact Hessian per refined hypothesis).
+    public var refineAdjoint = 0.0
+    /// The score path into the points, and its per-hypothesis dE/dh_j and dE/d(α, β, τ) partials.
+    public var scorePath = 0.0
+    /// The refinement path into the points.
+    public var refinePath = 0.0
+    /// The minimal-set path (P3P implicit-function VJPs).
+    public var solverPath = 0.0
+    /// Everything else: argument checks and conversions at the C boundary, finiteness checks.
+    public var other = 0.0
+    public var total: Double { preparation + refineAdjoint + scorePath + refinePath + solverPath + other }
+    public init() {}
 }
 
 /// The backward pass: dE/dX and dE/d(α, β, τ), with what was skipped.
@@ -55,4 +91,6 @@ public struct ExpectedLossGradient: Sendable {
     /// Hypotheses whose minimal-set path (singular P3P system) or refinement path (singular Hessian) was skipped.
     public var solverDegenerate: Int
     public var refineDegenerate: Int
+    /// Where the time went (profiling only).
+    public var timings = ExpectedLossBackwardTimings()
 }

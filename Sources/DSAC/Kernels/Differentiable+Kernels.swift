@@ -49,6 +49,8 @@ public enum DifferentiableKernels {
         public var solverDegenerate: [Bool]
         /// Per hypothesis: its refinement derivative was singular (that path skipped).
         public var refineDegenerate: [Bool]
+        /// Milliseconds by stage inside the kernel: refinement adjoints, score path, refinement path, solver path.
+        public var stageMilliseconds: (refineAdjoint: Double, scorePath: Double, refinePath: Double, solverPath: Double)
     }
 
     /// One call of dsac_expected_loss_backward. Arrays per hypothesis (M): `sets` M×4 or nil (hypotheses are
@@ -110,7 +112,9 @@ public enum DifferentiableKernels {
         return BackwardResult(
             coordinates: gradient, scoreParameters: (params[0], params[1], params[2]),
             solverDegenerate: flags.map { $0 & UInt8(DSAC_BACKWARD_SOLVER_DEGENERATE) != 0 },
-            refineDegenerate: flags.map { $0 & UInt8(DSAC_BACKWARD_REFINE_DEGENERATE) != 0 })
+            refineDegenerate: flags.map { $0 & UInt8(DSAC_BACKWARD_REFINE_DEGENERATE) != 0 },
+            stageMilliseconds: (report.seconds_refine_adjoint * 1e3, report.seconds_score_path * 1e3,
+                                report.seconds_refine_path * 1e3, report.seconds_solver_path * 1e3))
     }
 }
 
