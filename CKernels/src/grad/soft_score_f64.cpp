@@ -3,6 +3,7 @@
 // rounding; NaN inputs fall on the "not usable" side of every comparison and are zeroed by selects before use.
 #include "grad/soft_score_f64.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "grad/exp64.h"
@@ -59,16 +60,21 @@ void score_loop(const Frame &f, const float *__restrict px, const float *__restr
     *count_out = count;
 }
 
+/// The score-path VJP over the points [begin, begin + n) (none of them a solving point: the caller cuts the range
+/// around those). Two divisions per point: with d = 1 / ((1 + E) e_s), sig = d e_s and 1/e = d (1 + E), where
+/// E = exp(beta (e - tau)) and e_s = e (1 where e is 0 or clamped, whose derivative is not taken);
+/// sig' = sig (1 - sig) is formed as E sig^2 (no cancellation for sig near 1).
 DSAC_GRAD_MULTIVERSION
 void vjp_loop(const Frame &f, const float *__restrict px, const float *__restrict py, const float *__restrict PX,
               const float *__restrict PY, const float *__restrict PZ, int64_t begin, int64_t n, double tau,
-              double beta, double max_error, double coef, int64_t s0, int64_t s1, int64_t s2, double *__restrict gX,
-              double *__restrict gY, double *__restrict gZ, double partial[9]) {
+              double beta, double max_error, double coef, double *__restrict gX, double *__restrict gY,
+              double *__restrict gZ, double partial[9]) {
     const double r00 = f.r[0], r01 = f.r[1], r02 = f.r[2], r10 = f.r[3], r11 = f.r[4], r12 = f.r[5], r20 = f.r[6],
                  r21 = f.r[7], r22 = f.r[8], t0 = f.t[0], t1 = f.t[1], t2 = f.t[2];
     const double fx = f.fx, fy = f.fy, cx = f.cx, cy = f.cy;
     double p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, sum_sig = 0, sum_beta = 0, sum_tau = 0;
 #pragma omp simd reduction(+ : p0, p1, p2, p3, p4, p5, sum_sig, sum_beta, sum_tau)
+#pragma clang loop interleave_count(2)  // two vectors in flight: the body is one long dependency chain
     for (int64_t k = 0; k < n; ++k) {
         const int64_t i = begin + k;
         const double X = PX[i], Y = PY[i], Z = PZ[i];
@@ -82,27 +88,29 @@ void vjp_loop(const Frame &f, const float *__restrict px, const float *__restric
         const double e1 = fy * v + cy - py[i];
         const double e = std::sqrt(e0 * e0 + e1 * e1);
         const bool usable = z > DSAC_MIN_DEPTH && e < max_error;
+        const bool differentiable = usable && e > 0.0;
         const double ec = usable ? e : max_error;
-        const double sig = 1.0 / (1.0 + exp64(beta * (ec - tau)));
-        const double dsig = sig * (1.0 - sig);
+        const double es = differentiable ? e : 1.0;
+        const double E = exp64(beta * (ec - tau));
+        const double d = 1.0 / ((1.0 + E) * es);
+        const double sig = d * es;
+        const double dsig = E * sig * sig;
         sum_sig += sig;
         sum_beta += dsig * (tau - ec);
         sum_tau += dsig;
-        const bool differentiable = usable && e > 0.0 && i != s0 && i != s1 && i != s2;
         // dE/de * (1/e): the 1/e of de/dr = r^T / e folded in; zero (and every operand finite) when not
         // differentiable.
-        const double c = differentiable ? -coef * dsig / e : 0.0;
-        const double a0 = differentiable ? c * e0 * fx * iz : 0.0;
-        const double a1 = differentiable ? c * e1 * fy * iz : 0.0;
+        const double c = differentiable ? -coef * dsig * (d * (1.0 + E)) * iz : 0.0;
+        const double a0 = differentiable ? c * e0 * fx : 0.0;
+        const double a1 = differentiable ? c * e1 * fy : 0.0;
         const double uu = differentiable ? u : 0.0, vv = differentiable ? v : 0.0;
         const double a2 = -(a0 * uu + a1 * vv);  // g = dE/dx = (a0, a1, a2)
         gX[k] += r00 * a0 + r10 * a1 + r20 * a2;  // dE/dX = R^T g
         gY[k] += r01 * a0 + r11 * a1 + r21 * a2;
         gZ[k] += r02 * a0 + r12 * a1 + r22 * a2;
-        const double w0 = differentiable ? q0 : 0.0, w1 = differentiable ? q1 : 0.0, w2 = differentiable ? q2 : 0.0;
-        p0 += w1 * a2 - w2 * a1;  // dE/d(d_omega) = q x g
-        p1 += w2 * a0 - w0 * a2;
-        p2 += w0 * a1 - w1 * a0;
+        p0 += q1 * a2 - q2 * a1;  // dE/d(d_omega) = q x g (g = 0 where not differentiable)
+        p1 += q2 * a0 - q0 * a2;
+        p2 += q0 * a1 - q1 * a0;
         p3 += a0;  // dE/d(d_t) = g
         p4 += a1;
         p5 += a2;
@@ -131,8 +139,22 @@ void soft_score_vjp_block(const dsac_correspondences &c, const dsac_intrinsics &
     const double norm = o.normalize && c.count > 0 ? static_cast<double>(c.count) : 1.0;
     const double coef = w * o.alpha * o.beta / norm;  // dE/de = -coef * sig'
     double local[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    vjp_loop(f, c.x, c.y, c.X, c.Y, c.Z, begin, end - begin, o.threshold, o.beta, o.max_error, coef, skip[0],
-             skip[1], skip[2], gX, gY, gZ, local);
+    // The solving points of the block, in order: the loop runs over the ranges between them.
+    int64_t cuts[3], count = 0;
+    for (int k = 0; k < 3; ++k)
+        if (skip[k] >= begin && skip[k] < end) cuts[count++] = skip[k];
+    std::sort(cuts, cuts + count);
+    int64_t from = begin;
+    for (int k = 0; k <= count; ++k) {
+        const int64_t to = k < count ? cuts[k] : end;
+        if (to > from)
+            vjp_loop(f, c.x, c.y, c.X, c.Y, c.Z, from, to - from, o.threshold, o.beta, o.max_error, coef,
+                     gX + (from - begin), gY + (from - begin), gZ + (from - begin), local);
+        if (k < count && to >= from)  // a solving point: in the score's sums (alpha, beta, tau), not in the VJP
+            vjp_loop(f, c.x, c.y, c.X, c.Y, c.Z, to, 1, o.threshold, o.beta, o.max_error, 0.0, gX + (to - begin),
+                     gY + (to - begin), gZ + (to - begin), local);
+        from = std::max(from, to + 1);
+    }
     for (int k = 0; k < 6; ++k) partial[k] += local[k];
     partial[6] += w * local[6] / norm;                      // dE/dalpha
     partial[7] += w * o.alpha / norm * local[7];            // dE/dbeta
