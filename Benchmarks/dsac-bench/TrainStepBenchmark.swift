@@ -75,6 +75,7 @@ struct TrainStepBenchmark: ParsableCommand {
                     row["valid_hypotheses"] = f.report.validHypotheses
                     row["refined"] = f.report.refined
                     row["solver_degenerate"] = g.solverDegenerate
+                    row["score_path_skipped"] = g.scorePathSkipped
                 } else {
                     row["error"] = failure ?? "unknown"
                 }

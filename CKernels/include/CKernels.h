@@ -202,6 +202,10 @@ typedef struct {
                                  learned score function passes its own dE/dh_j through pose_gradient) */
     double solver_rcond_min;  /* minimal sets whose 6x6 P3P system has rcond below this are degenerate (1e-10) */
     double refine_rcond_min;  /* refined poses whose 6x6 Hessian has rcond below this are degenerate (1e-12) */
+    double score_path_cutoff; /* in [0, 1): hypotheses with 0 < |dE/ds_j| <= cutoff * max_k |dE/ds_k| skip the score
+                                 path (direct, indirect and their dE/d(alpha, beta, tau) terms; each dropped term is
+                                 below cutoff times the largest hypothesis's term of the same form); counted in
+                                 report->score_path_skipped. 0 (also what an initialiser that omits it gives): none */
 } dsac_backward_options;
 
 /* Flags of dsac_expected_loss_backward's per-hypothesis output. */
@@ -221,6 +225,7 @@ typedef struct {
     double seconds_score_path;
     double seconds_refine_path;
     double seconds_solver_path;
+    int64_t score_path_skipped; /* hypotheses whose score path was skipped by options->score_path_cutoff */
 } dsac_backward_report;
 
 /* The backward pass of the expected loss: ADDS dE/dY to coordinate_gradient (float32, N x 3, row i = point i,

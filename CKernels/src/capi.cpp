@@ -348,7 +348,8 @@ dsac_status dsac_expected_loss_backward(const dsac_correspondences *corresponden
         if ((options->score_path != 0 && options->score_path != 1) ||
             (options->score_path && !valid_score_options(options->score)) ||
             !std::isfinite(options->solver_rcond_min) || options->solver_rcond_min < 0 ||
-            !std::isfinite(options->refine_rcond_min) || options->refine_rcond_min < 0)
+            !std::isfinite(options->refine_rcond_min) || options->refine_rcond_min < 0 ||
+            !(options->score_path_cutoff >= 0 && options->score_path_cutoff < 1))
             return DSAC_ERROR_INVALID_OPTIONS;
         bool any_refined = false;
         for (int64_t j = 0; j < hypothesis_count; ++j) {

@@ -58,6 +58,17 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
 
     // 2. Point blocks: score path (direct) into the points; per-hypothesis partials (dE/dh_j of the score, and
     //    the alpha / beta / tau sums) per block. Then the refinement path into the points, block by block.
+    //    With a score-path cutoff, hypotheses with 0 < |dE/ds_j| <= cutoff max_k |dE/ds_k| are left out (counted).
+    double largest = 0.0;
+    for (int64_t j = 0; j < m; ++j) largest = std::max(largest, std::fabs(in.score_gradient[j]));
+    const double cutoff = o.score_path_cutoff * largest;
+    std::vector<uint8_t> score_path(static_cast<size_t>(m), 0);
+    int64_t skipped = 0;
+    for (int64_t j = 0; j < m; ++j) {
+        const double w = std::fabs(in.score_gradient[j]);
+        score_path[j] = o.score_path && w != 0.0 && w > cutoff ? 1 : 0;
+        skipped += o.score_path && w != 0.0 && w <= cutoff ? 1 : 0;
+    }
     const int64_t blocks = (n + kBackwardBlock - 1) / kBackwardBlock;
     std::vector<double> soa(static_cast<size_t>(3 * n), 0.0);
     double *gX = soa.data(), *gY = soa.data() + n, *gZ = soa.data() + 2 * n;
@@ -69,7 +80,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
         const int64_t begin = b * kBackwardBlock, end = std::min(n, begin + kBackwardBlock);
         for (int64_t j = 0; j < m; ++j) {
             const double w = in.score_gradient[j];
-            if (o.score_path && w != 0.0) {
+            if (score_path[j]) {
                 int64_t skip[3] = {-1, -1, -1};
                 if (in.sets)
                     for (int k = 0; k < 3; ++k) skip[k] = in.sets[4 * j + k];
@@ -144,6 +155,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
     // 5. Finiteness, then the outputs.
     report->solver_degenerate = 0;
     report->refine_degenerate = 0;
+    report->score_path_skipped = skipped;
     report->nonfinite_point = -1;
     for (int64_t j = 0; j < m; ++j) {
         report->solver_degenerate += (flag[j] & DSAC_BACKWARD_SOLVER_DEGENERATE) ? 1 : 0;

@@ -221,7 +221,8 @@ public struct ExpectedLoss: Sendable {
             c, intrinsics: intrinsics, hypotheses: f.pool.poses, sets: f.pool.sets, scoreGradient: scoreGradient,
             poseGradient: poseGradient, refined: anyRefined ? f.lossPoses : [], refinedFlags: refinedFlags,
             inlierMasks: anyRefined ? f.inlierMasks : [], refinedGradient: refinedGradient, score: scoreOptions,
-            solverRcondMin: options.solverRcondMin, refineRcondMin: options.refineRcondMin, threads: options.threads)
+            solverRcondMin: options.solverRcondMin, refineRcondMin: options.refineRcondMin,
+            scorePathCutoff: options.scorePathCutoff, threads: options.threads)
         let solverDegenerate = result.solverDegenerate.filter { $0 }.count
         let refineDegenerate = result.refineDegenerate.filter { $0 }.count
         if options.degenerate == .fail, solverDegenerate + refineDegenerate > 0 {
@@ -244,7 +245,8 @@ public struct ExpectedLoss: Sendable {
         return ExpectedLossGradient(
             coordinates: coordinates, alpha: isSoft ? result.scoreParameters.alpha : nil,
             beta: isSoft ? result.scoreParameters.beta : nil, tau: isSoft ? result.scoreParameters.tau : nil,
-            solverDegenerate: solverDegenerate, refineDegenerate: refineDegenerate, timings: timings)
+            solverDegenerate: solverDegenerate, refineDegenerate: refineDegenerate,
+            scorePathSkipped: result.scorePathSkipped, timings: timings)
     }
 
     /// Forward and backward in one call.

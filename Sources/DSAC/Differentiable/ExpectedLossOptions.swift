@@ -66,6 +66,12 @@ public struct ExpectedLossOptions: Sendable {
     public var solverRcondMin: Double = 1e-10
     /// rcond below which a refined pose's 6×6 Hessian counts as singular.
     public var refineRcondMin: Double = 1e-12
+    /// Backward: a hypothesis whose |dE/ds_j| = p_j |ℓ_j − E| is at most this fraction of the largest one skips the
+    /// score path (its direct, minimal-solver and dE/d(α, β, τ) terms; at 1e-12, about 10 of the ~90 valid
+    /// hypotheses of a 4800-point frame with 60% outliers). Every dropped term is below the cutoff times the largest hypothesis's term of the
+    /// same form: at 1e-12 that is far below the float32 rounding of dE/dX. Counted in
+    /// `ExpectedLossGradient.scorePathSkipped`; 0 keeps every hypothesis with dE/ds_j ≠ 0. In [0, 1).
+    public var scorePathCutoff: Double = 1e-12
     /// OpenMP threads of the kernels; results are bit-identical on any count.
     public var threads: Int = 1
     /// Seed of the minimal-set sampler (and of the selection draw in `.sample` mode).
@@ -106,6 +112,9 @@ public struct ExpectedLossOptions: Sendable {
         }
         guard solverRcondMin.isFinite, solverRcondMin >= 0, refineRcondMin.isFinite, refineRcondMin >= 0 else {
             throw .invalidOptions("rcond thresholds must be finite and ≥ 0")
+        }
+        guard scorePathCutoff >= 0, scorePathCutoff < 1 else {
+            throw .invalidOptions("scorePathCutoff must be in [0, 1), got \(scorePathCutoff)")
         }
         guard (1...LocalizerOptions.maxThreads).contains(threads) else {
             throw .invalidOptions("threads must be in 1...\(LocalizerOptions.maxThreads), got \(threads)")

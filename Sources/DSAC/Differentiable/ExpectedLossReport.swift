@@ -91,6 +91,8 @@ public struct ExpectedLossGradient: Sendable {
     /// Hypotheses whose minimal-set path (singular P3P system) or refinement path (singular Hessian) was skipped.
     public var solverDegenerate: Int
     public var refineDegenerate: Int
+    /// Hypotheses whose score path `ExpectedLossOptions.scorePathCutoff` left out (|dE/ds_j| negligible).
+    public var scorePathSkipped = 0
     /// Where the time went (profiling only).
     public var timings = ExpectedLossBackwardTimings()
 }

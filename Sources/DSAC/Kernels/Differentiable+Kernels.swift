@@ -49,6 +49,8 @@ public enum DifferentiableKernels {
         public var solverDegenerate: [Bool]
         /// Per hypothesis: its refinement derivative was singular (that path skipped).
         public var refineDegenerate: [Bool]
+        /// Hypotheses whose score path `scorePathCutoff` left out.
+        public var scorePathSkipped: Int
         /// Milliseconds by stage inside the kernel: refinement adjoints, score path, refinement path, solver path.
         public var stageMilliseconds: (refineAdjoint: Double, scorePath: Double, refinePath: Double, solverPath: Double)
     }
@@ -60,7 +62,7 @@ public enum DifferentiableKernels {
         _ c: Correspondences, intrinsics: Intrinsics, hypotheses: [Pose], sets: [Int32]?, scoreGradient: [Double],
         poseGradient: [Double]?, refined: [Pose], refinedFlags: [UInt8], inlierMasks: [UInt8],
         refinedGradient: [Double], score: ScoreOptions?, solverRcondMin: Double = 1e-10,
-        refineRcondMin: Double = 1e-12, threads: Int
+        refineRcondMin: Double = 1e-12, scorePathCutoff: Double = 0, threads: Int
     ) throws(DSACError) -> BackwardResult {
         let m = hypotheses.count, n = c.count
         func need(_ ok: Bool, _ what: String) throws(DSACError) {
@@ -82,7 +84,7 @@ public enum DifferentiableKernels {
         var k = intrinsics.c
         var options = dsac_backward_options(
             score: (score ?? ScoreOptions()).c, score_path: score == nil ? 0 : 1, solver_rcond_min: solverRcondMin,
-            refine_rcond_min: refineRcondMin)
+            refine_rcond_min: refineRcondMin, score_path_cutoff: scorePathCutoff)
         let poses = hypotheses.map(\.c)
         let refinedC = anyRefined ? refined.map(\.c) : []
         let status: dsac_status = try Kernels.withView(c) { (view) throws(DSACError) -> dsac_status in
@@ -113,6 +115,7 @@ public enum DifferentiableKernels {
             coordinates: gradient, scoreParameters: (params[0], params[1], params[2]),
             solverDegenerate: flags.map { $0 & UInt8(DSAC_BACKWARD_SOLVER_DEGENERATE) != 0 },
             refineDegenerate: flags.map { $0 & UInt8(DSAC_BACKWARD_REFINE_DEGENERATE) != 0 },
+            scorePathSkipped: Int(report.score_path_skipped),
             stageMilliseconds: (report.seconds_refine_adjoint * 1e3, report.seconds_score_path * 1e3,
                                 report.seconds_refine_path * 1e3, report.seconds_solver_path * 1e3))
     }
