@@ -15,6 +15,7 @@
 #include "grad/p3p_derivative.h"
 #include "grad/refine_derivative.h"
 #include "grad/soft_score_f64.h"
+#include "grad/work_queue.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -267,11 +268,9 @@ dsac_status dsac_score_hypotheses_f64(const dsac_correspondences *correspondence
             if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
         std::vector<double> s(static_cast<size_t>(hypothesis_count));
         std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (hypothesis_count > 1)
-#endif
-        for (int64_t h = 0; h < hypothesis_count; ++h)
+        parallel_items(hypothesis_count, threads, [&](int64_t h) {
             soft_score_f64(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
+        });
         std::copy(s.begin(), s.end(), scores);
         if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
         return DSAC_OK;
@@ -313,13 +312,10 @@ dsac_status dsac_polish_refined_poses(const dsac_correspondences *correspondence
         const int64_t n = correspondences->count;
         std::vector<Pose> out(static_cast<size_t>(count));
         std::vector<uint8_t> ok(static_cast<size_t>(count));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static, 1) num_threads(threads) if (count > 1)
-#endif
-        for (int64_t j = 0; j < count; ++j) {
+        parallel_items(count, threads, [&](int64_t j) {
             out[j] = from_c(poses[j]);
             ok[j] = polish_refined(*correspondences, *intrinsics, inlier_masks + j * n, max_steps, &out[j]) ? 1 : 0;
-        }
+        });
         for (int64_t j = 0; j < count; ++j) {
             poses[j] = to_c(out[j]);
             polished[j] = ok[j];

@@ -9,6 +9,7 @@
 #include "grad/p3p_derivative.h"
 #include "grad/refine_derivative.h"
 #include "grad/soft_score_f64.h"
+#include "grad/work_queue.h"
 
 namespace dsac {
 namespace {
@@ -37,13 +38,10 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
     // 1. Refinement adjoints mu_j = H_j^-1 dE/dh°_j (one 6x6 solve per refined hypothesis, own slot each).
     std::vector<Vector6d> mu(static_cast<size_t>(m), Vector6d::Zero());
     std::vector<uint8_t> has_mu(static_cast<size_t>(m), 0);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static, 1) num_threads(in.threads) if (in.threads > 1)
-#endif
-    for (int64_t j = 0; j < m; ++j) {
-        if (!is_refined(j)) continue;
+    parallel_items(m, in.threads, [&](int64_t j) {
+        if (!is_refined(j)) return;
         const Vector6d g = Eigen::Map<const Vector6d>(in.refined_gradient + 6 * j);
-        if (g.isZero(0.0)) continue;
+        if (g.isZero(0.0)) return;
         Vector6d out;
         if (refine_adjoint(c, K, refined[j], in.inlier_masks + j * n, g, o.refine_rcond_min, &out)) {
             mu[j] = out;
@@ -51,7 +49,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
         } else {
             flag[j] |= DSAC_BACKWARD_REFINE_DEGENERATE;
         }
-    }
+    });
 
     report->seconds_refine_adjoint = seconds_since(clock);
     clock = std::chrono::steady_clock::now();
@@ -73,10 +71,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
     std::vector<double> soa(static_cast<size_t>(3 * n), 0.0);
     double *gX = soa.data(), *gY = soa.data() + n, *gZ = soa.data() + 2 * n;
     std::vector<double> partials(static_cast<size_t>(blocks * m * 9), 0.0);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(in.threads) if (in.threads > 1 && blocks > 1)
-#endif
-    for (int64_t b = 0; b < blocks; ++b) {
+    parallel_items(blocks, in.threads, [&](int64_t b) {
         const int64_t begin = b * kBackwardBlock, end = std::min(n, begin + kBackwardBlock);
         for (int64_t j = 0; j < m; ++j) {
             const double w = in.score_gradient[j];
@@ -88,19 +83,16 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
                                      gZ + begin, partials.data() + (b * m + j) * 9);
             }
         }
-    }
+    });
     report->seconds_score_path = seconds_since(clock);
     clock = std::chrono::steady_clock::now();
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(in.threads) if (in.threads > 1 && blocks > 1)
-#endif
-    for (int64_t b = 0; b < blocks; ++b) {
+    parallel_items(blocks, in.threads, [&](int64_t b) {
         const int64_t begin = b * kBackwardBlock, end = std::min(n, begin + kBackwardBlock);
         for (int64_t j = 0; j < m; ++j)
             if (has_mu[j])
                 refine_vjp_block(c, K, refined[j], in.inlier_masks + j * n, mu[j], begin, end, gX + begin,
                                  gY + begin, gZ + begin);
-    }
+    });
     report->seconds_refine_path = seconds_since(clock);
     clock = std::chrono::steady_clock::now();
 
@@ -121,11 +113,8 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
     std::vector<Eigen::Matrix3d> set_g(static_cast<size_t>(m), Eigen::Matrix3d::Zero());
     std::vector<uint8_t> has_set_g(static_cast<size_t>(m), 0);
     if (in.sets) {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(in.threads) if (in.threads > 1)
-#endif
-        for (int64_t j = 0; j < m; ++j) {
-            if (pose_g[j].isZero(0.0)) continue;
+        parallel_items(m, in.threads, [&](int64_t j) {
+            if (pose_g[j].isZero(0.0)) return;
             Eigen::Vector2d px[3];
             Eigen::Vector3d X[3];
             for (int k = 0; k < 3; ++k) {
@@ -140,7 +129,7 @@ dsac_status expected_loss_backward(const BackwardInputs &in, double *gradient, d
             } else {
                 flag[j] |= DSAC_BACKWARD_SOLVER_DEGENERATE;
             }
-        }
+        });
         for (int64_t j = 0; j < m; ++j) {
             if (!has_set_g[j]) continue;
             for (int k = 0; k < 3; ++k) {

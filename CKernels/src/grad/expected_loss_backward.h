@@ -9,8 +9,9 @@
 //
 // Determinism: the points are cut into fixed blocks of kBackwardBlock; a block loops over the hypotheses in order
 // (so each point's sum has a fixed order) and keeps its own per-hypothesis partials, reduced over the blocks in
-// block order; per-hypothesis solves write their own slots and are added in hypothesis order. No result depends
-// on the thread count.
+// block order; per-hypothesis solves write their own slots and are added in hypothesis order. Blocks and
+// hypotheses are handed to the threads one at a time (grad/work_queue.h). No result depends on the thread count
+// or on which thread ran what.
 #pragma once
 
 #include "common/pose.h"
