@@ -1,6 +1,6 @@
 # Set-up and the two jobs of the README. Every target installs what is missing first (Debian packages).
 SHELL := /bin/bash
-DEBIAN_PACKAGES := libeigen3-dev libomp-dev libstb-dev libpng-dev pkg-config
+DEBIAN_PACKAGES := libeigen3-dev libomp-dev libstb-dev libpng-dev libturbojpeg0-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: deps demo test bench peers consumer sanitize asan ubsan tsan fuzz

@@ -51,7 +51,9 @@ let package = Package(
                        providers: [.apt(["libstb-dev"])]),
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
-        .target(name: "DSACData", dependencies: ["DSAC", "CKernels", "CStbImage", "CLibPNG"]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .target(name: "DSACData", dependencies: ["DSAC", "CKernels", "CStbImage", "CLibPNG", "CTurboJPEG"]),
         .target(name: "DSACTraining", dependencies: ["DSAC", "DSACData", "CKernels"]),
         .executableTarget(
             name: "DSACCLI",

@@ -1,9 +1,11 @@
 import CLibPNG
 import CStbImage
+import CTurboJPEG
 import Foundation
 
-/// Image files through real libraries: Debian's stb_image decodes PNG (8/16-bit) and JPEG with no gamma handling
-/// (values as stored, like OpenCV and scikit-image), libpng encodes PNG (8- and 16-bit), and
+/// Image files through real libraries: Debian's stb_image decodes PNG (8/16-bit) with no gamma handling
+/// (values as stored, like OpenCV and scikit-image), libjpeg-turbo decodes JPEG (stb_image's JPEG decoder aborts
+/// on an assert for some malformed files), libpng encodes PNG (8- and 16-bit), and
 /// stb_image_write encodes JPEG. Every write is atomic (a temporary file in the same folder, then a rename).
 public enum ImageIO {
     /// Decodes a PNG or JPEG file. A file whose end marker is missing (PNG `IEND`, JPEG `EOI`) is reported as
@@ -28,6 +30,7 @@ public enum ImageIO {
         if isJPEG, !containsSequence(tail, [0xFF, 0xD9]) {
             throw .badImage(path: path, reason: "truncated JPEG (no end-of-image marker)")
         }
+        if isJPEG { return try decodeJPEG(bytes, path: path) }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) -> DecodedImage in
             let base = buffer.baseAddress!
             let count = Int32(buffer.count)
@@ -49,6 +52,41 @@ public enum ImageIO {
             return DecodedImage(width: Int(w), height: Int(h), channels: Int(c), bitDepth: 8,
                                 samples: UnsafeBufferPointer(start: p, count: n).map { UInt16($0) })
         }
+    }
+
+    /// Largest JPEG accepted, in pixels (a crafted header must not make us allocate gigabytes).
+    static let maxJPEGPixels = 1 << 28
+
+    /// JPEG through TurboJPEG: grey files stay 1 channel, everything else becomes RGB.
+    static func decodeJPEG(_ bytes: [UInt8], path: String) throws(DataError) -> DecodedImage {
+        guard let handle = tjInitDecompress() else {
+            throw .badImage(path: path, reason: "libjpeg-turbo could not start a decoder")
+        }
+        defer { tjDestroy(handle) }
+        func reason() -> String { "libjpeg-turbo: " + String(cString: tjGetErrorStr2(handle)) }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colourspace: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &width, &height, &subsampling, &colourspace)
+        }
+        guard header == 0 else { throw .badImage(path: path, reason: reason()) }
+        guard width > 0, height > 0, Int(width) * Int(height) <= maxJPEGPixels else {
+            throw .badImage(path: path, reason: "JPEG header says \(width)×\(height) pixels")
+        }
+        let grey = colourspace == Int32(TJCS_GRAY.rawValue)
+        let channels = grey ? 1 : 3
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
+        let status = bytes.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, width, 0, height,
+                              Int32(grey ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue), 0)
+            }
+        }
+        // Warnings (e.g. premature end of data) still produce an image; only errors are refused.
+        if status != 0, tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) {
+            throw .badImage(path: path, reason: reason())
+        }
+        return DecodedImage(width: Int(width), height: Int(height), channels: channels, bitDepth: 8,
+                            samples: pixels.map { UInt16($0) })
     }
 
     /// Reads a colour (or grey) image as floats in [0, 1].
