@@ -7,7 +7,7 @@ import Foundation
 /// Per seed: init stage (shared by all arms) → (a) tested; score CNN pre-trained on the init network's predictions;
 /// (b), (c), (d) each fine-tune a copy of the init network for the same frames and pools, then are tested.
 ///
-/// Budget: unless given, iteration counts come from the budget: the init stage gets 40% of a seed's share after
+/// Budget: unless given, iteration counts come from the budget: the init stage gets 60% of a seed's share after
 /// the buffer (timed on seed 0), and after seed 0's init stage each e2e arm is timed on a few frames and the e2e
 /// count is the largest that fits the rest (test time included). Every seed uses the same counts.
 public struct AblationOptions: Sendable {
@@ -18,7 +18,7 @@ public struct AblationOptions: Sendable {
     public var e2eIterations: Int?
     public var scorePretrainIterations = 150
     public var maxInitIterations = 4000
-    public var maxE2EIterations = 400
+    public var maxE2EIterations = 600
     /// Frames kept (evenly spaced) for the init buffer and e2e training, and for testing.
     public var trainFrames = 100
     public var testFrames = 50
@@ -57,16 +57,9 @@ public struct AblationExperiment: Sendable {
         initOptions.learningRate = o.initLearningRate
         initOptions.brightness = 0
         initOptions.contrast = 0
-        let encoderNet = try SceneCoordinateNetwork(config: o.config)
         let trainIdx = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.trainFrames)
         let testIdx = FeatureBuffer.frameIndices(total: provider.frameCount(.test), maxFrames: o.testFrames)
         guard !trainIdx.isEmpty, !testIdx.isEmpty else { throw .invalidArgument("need training and test frames") }
-        let trainFrames = try AblationFrame.encode(provider, split: .train, indices: trainIdx, network: encoderNet,
-                                                   imageHeight: o.imageHeight, threads: o.threads)
-        let testFrames = try AblationFrame.encode(provider, split: .test, indices: testIdx, network: encoderNet,
-                                                  imageHeight: o.imageHeight, threads: o.threads)
-        log(String(format: "encoded %d training and %d test frames in %.0f s", trainFrames.count, testFrames.count,
-                   elapsed()))
 
         let seeds = (0..<o.seeds).map { o.baseSeed &+ UInt64($0) }
         var initIterations = o.initIterations ?? 0
@@ -88,13 +81,18 @@ public struct AblationExperiment: Sendable {
                 _ = try InitTrainer(options: probe).train(buffer, network: fresh)
                 let perIteration = (elapsed() - t0) / 10
                 let share = (0.9 * budget - elapsed()) / Double(o.seeds) - bufferSeconds
-                initIterations = min(o.maxInitIterations, max(50, Int(0.4 * share / perIteration)))
+                initIterations = min(o.maxInitIterations, max(50, Int(0.6 * share / perIteration)))
                 log(String(format: "init: %.1f ms per iteration → %d iterations per seed", perIteration * 1e3,
                            initIterations))
             }
             io.iterations = initIterations
             let network = try InitTrainer(options: io).train(buffer, network: fresh)
             log(String(format: "seed %llu: init stage done at %.0f s", seed, elapsed()))
+            // The init network's encoder is fixed from here on: encode the e2e and test frames once per seed.
+            let trainFrames = try AblationFrame.encode(provider, split: .train, indices: trainIdx, network: network,
+                                                       imageHeight: o.imageHeight, threads: o.threads)
+            let testFrames = try AblationFrame.encode(provider, split: .test, indices: testIdx, network: network,
+                                                      imageHeight: o.imageHeight, threads: o.threads)
 
             // Score CNN pre-training on the init network's predictions (DSAC's componentwise score training).
             var cnn = try ScoreCNN(seed: mixSeed(seed, 0x5C0BE))
@@ -142,7 +140,8 @@ public struct AblationExperiment: Sendable {
                 let perSeedBudget = (0.9 * budget - (elapsed() - seedSoFar)) / Double(o.seeds)
                 let testCost = testPerFrame * Double(testFrames.count) * 4 * 1.3
                 let rest = perSeedBudget - seedSoFar - testCost
-                e2eIterations = min(o.maxE2EIterations, max(5, Int(rest / max(perFrame, 1e-6))))
+                // ×2: a probe on 3 frames underestimates (refinement grows as the coordinates improve).
+                e2eIterations = min(o.maxE2EIterations, max(5, Int(rest / max(2 * perFrame, 1e-6))))
                 log(String(format: "e2e: %.2f s per frame over the 3 arms, tests %.2f s per frame → %d e2e frames "
                            + "per arm", perFrame, testPerFrame, e2eIterations))
             }
@@ -165,7 +164,7 @@ public struct AblationExperiment: Sendable {
         let plan = AblationReport.Plan(
             seeds: seeds, init_iterations: initIterations, e2e_iterations: e2eIterations,
             score_pretrain_iterations: o.scorePretrainIterations, hypotheses: o.arm.hypotheses,
-            image_height: o.imageHeight, train_frames: trainFrames.count, test_frames: testFrames.count,
+            image_height: o.imageHeight, train_frames: trainIdx.count, test_frames: testIdx.count,
             budget_minutes: o.budgetMinutes, elapsed_minutes: elapsed() / 60, threads: o.threads)
         return AblationReport(perSeed: perSeed, plan: plan)
     }

@@ -2,8 +2,8 @@ import DSAC
 import DSACData
 import Foundation
 
-/// The encoder is fixed and shared by every seed and arm, so the ablation encodes its e2e training frames and its
-/// test frames once (raw features, not standardised: each seed's init stage has its own statistics).
+/// The encoder is fixed after the init stage and shared by every e2e arm, so the ablation encodes its e2e training
+/// frames and its test frames once per seed (raw features; standardised with the arm's network statistics).
 public struct AblationFrame: Sendable {
     public var name: String
     public var features: FeatureMap
