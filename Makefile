@@ -51,9 +51,15 @@ asan: deps
 	swift build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
 	ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan $(SWIFT_BUILD_FLAGS)
 
+# swiftc has no UndefinedBehaviorSanitizer on Linux: the C and C++ targets are instrumented (no recovery: the first
+# report fails the run) and the toolchain's UBSan runtime is linked in; Swift code checks itself with its traps.
+UBSAN_RUNTIME_DIR = $(firstword $(wildcard $(dir $(realpath $(shell which swift)))../lib/clang/*/lib/linux))
+UBSAN_FLAGS = -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	-Xcxx -fsanitize=undefined -Xcxx -fno-sanitize-recover=undefined \
+	-Xlinker $(UBSAN_RUNTIME_DIR)/libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
 ubsan: deps
-	swift build --build-tests --sanitize=undefined --scratch-path .build-ubsan $(SWIFT_BUILD_FLAGS)
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 swift test --skip-build --sanitize=undefined --scratch-path .build-ubsan $(SWIFT_BUILD_FLAGS)
+	swift build --build-tests --scratch-path .build-ubsan $(UBSAN_FLAGS) $(SWIFT_BUILD_FLAGS)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 swift test --skip-build --scratch-path .build-ubsan $(UBSAN_FLAGS) $(SWIFT_BUILD_FLAGS)
 
 tsan: deps
 	Tests/Sanitizers/tsan.sh

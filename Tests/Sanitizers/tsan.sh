@@ -10,7 +10,7 @@ OUT=.build-tsan
 mkdir -p "$OUT/obj"
 LLVM=$(ls -d /usr/lib/llvm-*/ | sort -V | tail -1)
 OMP_INCLUDE=$(dirname "$(ls "$LLVM"lib/clang/*/include/omp.h | tail -1)")
-FLAGS=(-std=c++17 -O1 -g -fsanitize=thread -fopenmp -isystem "$OMP_INCLUDE" -ICKernels/include -ICKernels/src
+FLAGS=(-std=c++17 -O1 -g -fsanitize=thread -fopenmp -DDSAC_NO_MULTIVERSION -isystem "$OMP_INCLUDE" -ICKernels/include -ICKernels/src
        $(pkg-config --cflags eigen3))
 objects=()
 for src in $(find CKernels/src -name '*.cpp' | sort) Tests/Sanitizers/tsan_driver.cpp; do
@@ -18,7 +18,10 @@ for src in $(find CKernels/src -name '*.cpp' | sort) Tests/Sanitizers/tsan_drive
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then "$CLANG" "${FLAGS[@]}" -c "$src" -o "$obj"; fi
   objects+=("$obj")
 done
-"$CLANG" "${FLAGS[@]}" -fuse-ld=lld "${objects[@]}" -L"$LLVM"lib -Wl,-rpath,"$LLVM"lib -lomp -o "$OUT/tsan_driver"
+# The toolchain's TSan runtime intercepts libdispatch, so it links against the toolchain's libdispatch.
+SWIFT_LIB=$(dirname "$(dirname "$(realpath "$CLANG")")")/lib/swift/linux
+"$CLANG" "${FLAGS[@]}" -fuse-ld=lld "${objects[@]}" -L"$LLVM"lib -Wl,-rpath,"$LLVM"lib -lomp \
+  -L"$SWIFT_LIB" -Wl,-rpath,"$SWIFT_LIB" -ldispatch -lBlocksRuntime -o "$OUT/tsan_driver"
 ARCHER="$LLVM"lib/libarcher.so
 set +e
 OMP_TOOL_LIBRARIES="$ARCHER" TSAN_OPTIONS="halt_on_error=0 report_signal_unsafe=0" "$OUT/tsan_driver" >"$OUT/tsan.log" 2>&1

@@ -2,7 +2,9 @@
 // the best the CPU has (no -march flag, so the library still runs on CPUs without AVX).
 #pragma once
 
-#if defined(__x86_64__) && defined(__clang__) && defined(__ELF__)
+// DSAC_NO_MULTIVERSION turns it off: ThreadSanitizer instruments the ifunc resolvers, which run before its
+// runtime is initialised.
+#if defined(__x86_64__) && defined(__clang__) && defined(__ELF__) && !defined(DSAC_NO_MULTIVERSION)
 #define DSAC_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DSAC_MULTIVERSION

@@ -6,16 +6,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/multiversion.h"
 #include "grad/exp64.h"
 
 namespace dsac {
 namespace {
-
-#if defined(__x86_64__) && defined(__clang__)
-#define DSAC_GRAD_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DSAC_GRAD_MULTIVERSION
-#endif
 
 struct Frame {
     double r[9], t[3];
@@ -32,7 +27,7 @@ Frame make_frame(const dsac_intrinsics &K, const Pose &pose) {
     return f;
 }
 
-DSAC_GRAD_MULTIVERSION
+DSAC_MULTIVERSION
 void score_loop(const Frame &f, const float *__restrict px, const float *__restrict py, const float *__restrict PX,
                 const float *__restrict PY, const float *__restrict PZ, int64_t n, double tau, double beta,
                 double max_error, double *sum_out, int32_t *count_out) {
@@ -64,7 +59,7 @@ void score_loop(const Frame &f, const float *__restrict px, const float *__restr
 /// around those). Two divisions per point: with d = 1 / ((1 + E) e_s), sig = d e_s and 1/e = d (1 + E), where
 /// E = exp(beta (e - tau)) and e_s = e (1 where e is 0 or clamped, whose derivative is not taken);
 /// sig' = sig (1 - sig) is formed as E sig^2 (no cancellation for sig near 1).
-DSAC_GRAD_MULTIVERSION
+DSAC_MULTIVERSION
 void vjp_loop(const Frame &f, const float *__restrict px, const float *__restrict py, const float *__restrict PX,
               const float *__restrict PY, const float *__restrict PZ, int64_t begin, int64_t n, double tau,
               double beta, double max_error, double coef, double *__restrict gX, double *__restrict gY,
