@@ -4,9 +4,11 @@ import DSACData
 import DSACTraining
 import Foundation
 
-/// The built-in default job, the whole story with no downloads: render a synthetic room, train the init stage
-/// (and e2e when asked), localize the held-out test trajectory, print the table, write the plot and the report to
-/// demo-output/. `--localizer-only` runs the geometry-only table of earlier versions (synthetic PnP problems).
+/// The built-in default job, the whole story with no downloads: render a synthetic room, train the network (by
+/// default encoder and head together on full frames at height 240, `--network-iterations`; with
+/// `--network-iterations 0` ACE's recipe, a fixed random encoder and the head on buffered features), then e2e,
+/// localize the held-out test trajectory, print the table, write the plot and the report to demo-output/.
+/// `--localizer-only` runs the geometry-only table of earlier versions (synthetic PnP problems).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -23,6 +25,14 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("head-width"), help: "Width of the head's 1×1 layers.") var headWidth = NetworkConfig.default.headWidth
     @Option(name: .customLong("head-blocks"), help: "Residual blocks of the head.") var headBlocks = NetworkConfig.default.headBlocks
     @Option(name: .customLong("learning-rate"), help: "Init-stage learning rate.") var learningRate = InitTrainingOptions().learningRate
+    @Option(name: .customLong("network-iterations"),
+            help: ArgumentHelp("Frames of whole-network training (encoder and head, DSAC*'s recipe) instead of the "
+                               + "ACE init stage; 0: ACE (fixed random encoder, head on buffered features)."))
+    var networkIterations = 4000
+    @Option(name: .customLong("network-learning-rate"), help: "Learning rate of whole-network training.")
+    var networkLearningRate = 2e-3
+    @Option(name: .customLong("image-height"), help: "Images are resized to this height for training and test.")
+    var imageHeight = 240
     @Flag(name: .customLong("localizer-only"), help: "Only the geometry table on synthetic PnP problems.")
     var localizerOnly = false
     @Flag(help: "No progress display.") var quiet = false
@@ -37,31 +47,26 @@ struct DemoCommand: ParsableCommand {
             let scene = try SyntheticScene(name: "room", seed: seed, options: synthetic)
             print("demo: synthetic scene '\(scene.name)' (seed \(seed)), \(trainFrames) training and \(testFrames) "
                   + "held-out test frames at 640×480, rendered on the fly; \(threads) thread(s)")
-            var o = InitTrainingOptions()
-            o.iterations = iterations
-            o.bufferSize = bufferSize
-            o.threads = threads
-            o.seed = seed
-            o.config.headWidth = headWidth
-            o.config.headBlocks = headBlocks
-            o.learningRate = learningRate
-            var (network, initSeconds) = try TrainingSupport.runInit(
-                provider: scene, options: o, output: out + "/model-init.dsacmodel", checkpoint: nil,
-                checkpointEvery: 0, resume: false, logPath: out + "/train-log.jsonl", quiet: quiet,
-                metadata: ["dataset": "synthetic room seed \(seed)"])
+            var network: SceneCoordinateNetwork, initSeconds: Double
+            if networkIterations > 0 {
+                (network, initSeconds) = try runNetworkStage(scene)
+            } else {
+                (network, initSeconds) = try runACEStage(scene)
+            }
             var e2eSeconds = 0.0
             if e2eIterations > 0 {
                 var e = E2ETrainingOptions()
                 e.iterations = e2eIterations
                 e.threads = threads
                 e.seed = seed
+                e.imageHeight = imageHeight
                 (network, e2eSeconds) = try E2ESupport.run(
                     provider: scene, options: e, modelPath: nil, start: network, output: out + "/model.dsacmodel",
                     checkpoint: nil, checkpointEvery: 0, resume: false, logPath: out + "/train-log.jsonl", quiet: quiet)
             } else {
                 try network.save(out + "/model.dsacmodel", metadata: ["stage": "init"])
             }
-            let evaluator = Evaluator(network: network, threads: threads)
+            let evaluator = Evaluator(network: network, threads: threads, imageHeight: imageHeight)
             let bar = TrainingSupport.Bar("test  ", enabled: !quiet)
             let frames = try evaluator.run(scene, indices: Array(0..<testFrames)) { d, t in bar.draw(d, t, "frames") }
             bar.finish()
@@ -77,6 +82,52 @@ struct DemoCommand: ParsableCommand {
         } catch {
             throw TrainingSupport.fail(error)
         }
+    }
+
+    /// Whole-network training (encoder and head together on full frames, DSAC*'s init loss).
+    func runNetworkStage(_ scene: SyntheticScene) throws -> (SceneCoordinateNetwork, Double) {
+        let started = Date()
+        var o = NetworkTrainingOptions()
+        o.iterations = networkIterations
+        o.learningRate = networkLearningRate
+        o.threads = threads
+        o.seed = seed
+        o.imageHeight = imageHeight
+        var config = NetworkConfig.default
+        config.headWidth = headWidth
+        config.headBlocks = headBlocks
+        let start = try SceneCoordinateNetwork(config: config, headSeed: seed)
+        if !quiet {
+            print("network: \(start.parameterCount) parameters (encoder \(start.encoder.parameterCount) and head "
+                  + "\(start.head.parameterCount), trained together on \(networkIterations) frames at height \(imageHeight))")
+        }
+        let log = try TrainingSupport.Log(path: out + "/train-log.jsonl", keepUpTo: nil)
+        let bar = TrainingSupport.Bar("network", enabled: !quiet)
+        let network = try NetworkTrainer(options: o).train(scene, network: start) { p in
+            log.write(p.line)
+            bar.draw(p.iteration, p.total, TrainingSupport.progressDetail(p.line))
+        }
+        bar.finish()
+        try network.save(out + "/model-init.dsacmodel",
+                         metadata: ["stage": "network", "dataset": "synthetic room seed \(seed)"])
+        return (network, Date().timeIntervalSince(started))
+    }
+
+    /// ACE's recipe: the fixed random encoder, the head trained on buffered features.
+    func runACEStage(_ scene: SyntheticScene) throws -> (SceneCoordinateNetwork, Double) {
+        var o = InitTrainingOptions()
+        o.iterations = iterations
+        o.bufferSize = bufferSize
+        o.threads = threads
+        o.seed = seed
+        o.config.headWidth = headWidth
+        o.config.headBlocks = headBlocks
+        o.learningRate = learningRate
+        o.imageHeight = imageHeight
+        return try TrainingSupport.runInit(
+            provider: scene, options: o, output: out + "/model-init.dsacmodel", checkpoint: nil,
+            checkpointEvery: 0, resume: false, logPath: out + "/train-log.jsonl", quiet: quiet,
+            metadata: ["dataset": "synthetic room seed \(seed)"])
     }
 }
 

@@ -12,7 +12,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             init: the encoder is fixed; its features of the (augmented) training frames are buffered once and the \
             head is trained on shuffled buffered cells with DSAC*'s loss (L1 reprojection error with a √ soft clamp \
-            once within --tolerance of the ground truth, the 3D distance before). e2e: the DSAC expected pose loss \
+            once within --tolerance of the ground truth, the 3D distance before). network: the same loss on every cell of \
+            full frames, backpropagated into the head and the encoder (DSAC*'s recipe; slower per cell than init, but \
+            it learns the scene's features; no checkpoints yet). e2e: the DSAC expected pose loss \
             (64 hypotheses, soft inlier score, refinement) is backpropagated through the coordinates into the head.
             --checkpoint FILE --checkpoint-every N writes a checkpoint every N iterations (atomically); after a \
             kill, the same command with --resume continues from it and ends with the same model as an \
@@ -20,7 +22,8 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Data set folder (7-Scenes, 12-Scenes, Cambridge or DSAC*-style layout).") var dataset: String
-    @Option(help: "init or e2e.") var stage = "init"
+    @Option(help: "init (fixed encoder, head on buffered features), network (encoder and head on full frames) or e2e.")
+    var stage = "init"
     @Option(help: "e2e: the init model to start from.") var model: String?
     @Option(help: "Where to write the trained model.") var out = "model.dsacmodel"
     @Option(help: "Iterations (init: head updates on batches of buffered cells; e2e: frames).") var iterations: Int?
@@ -77,6 +80,37 @@ struct TrainCommand: ParsableCommand {
         return o
     }
 
+    /// `--stage network`: encoder and head trained together on full frames with the init loss (DSAC*'s recipe).
+    func runNetwork(_ data: Dataset) throws {
+        guard checkpoint == nil, !resume else {
+            throw ValidationErrorText("--stage network does not write or resume checkpoints yet; drop --checkpoint/--resume")
+        }
+        let init0 = try initOptions()
+        var o = NetworkTrainingOptions()
+        if let iterations { o.iterations = iterations }
+        if let learningRate { o.learningRate = learningRate }
+        o.schedule = schedule
+        o.seed = seed
+        o.threads = threads
+        o.brightness = brightness
+        o.contrast = contrast
+        o.maxFrames = maxFrames
+        o.imageHeight = imageHeight
+        o.loss = init0.loss
+        let start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
+        let log = try TrainingSupport.Log(path: self.log, keepUpTo: nil)
+        let bar = TrainingSupport.Bar("network", enabled: !quiet)
+        let started = Date()
+        let network = try NetworkTrainer(options: o).train(data, network: start) { p in
+            log.write(p.line)
+            bar.draw(p.iteration, p.total, TrainingSupport.progressDetail(p.line))
+        }
+        bar.finish()
+        try network.save(out, metadata: ["stage": "network", "iterations": "\(o.iterations)", "seed": "\(seed)",
+                                         "dataset": dataset])
+        if !quiet { print(String(format: "network stage: %.1f s; model written to %@", Date().timeIntervalSince(started), out)) }
+    }
+
     func run() throws {
         do {
             let data = try Dataset.open(at: dataset)
@@ -86,11 +120,13 @@ struct TrainCommand: ParsableCommand {
                     provider: data, options: initOptions(), output: out, checkpoint: checkpoint,
                     checkpointEvery: checkpointEvery, resume: resume, logPath: log, quiet: quiet,
                     metadata: ["dataset": dataset])
+            case "network":
+                try runNetwork(data)
             case "e2e":
                 guard let model else { throw ValidationErrorText("--stage e2e needs --model FILE (an init model)") }
                 try E2ESupport.run(provider: data, modelPath: model, command: self)
             default:
-                throw ValidationErrorText("--stage must be init or e2e, got '\(stage)'")
+                throw ValidationErrorText("--stage must be init, network or e2e, got '\(stage)'")
             }
         } catch let e as ValidationError {
             throw e

@@ -1,0 +1,200 @@
+import DSAC
+import DSACData
+import Foundation
+
+/// Options of whole-network training (encoder and head together, on full frames, DSAC*'s init loss).
+/// Defaults in one place.
+public struct NetworkTrainingOptions: Sendable, Hashable, Codable {
+    /// Frames (one forward/backward of the whole network each).
+    public var iterations: Int = 1000
+    public var learningRate: Double = 1e-3
+    /// `constant`, `cosine` or `step:EVERY:FACTOR`.
+    public var schedule: String = "cosine"
+    public var seed: UInt64 = 1
+    public var threads: Int = 2
+    public var brightness: Double = 0.1
+    public var contrast: Double = 0.1
+    /// Use at most this many training frames (evenly spaced); nil: all.
+    public var maxFrames: Int?
+    public var imageHeight: Int = 480
+    /// Keep every decoded (rendered) training frame and its ground truth in memory, so each is decoded once:
+    /// 12 bytes per pixel (RGB float), about 0.9 MB per frame at 320×240 and 3.7 MB at 640×480.
+    public var cacheFrames: Bool = true
+    public var loss = SceneCoordinateLossOptions()
+
+    public init() {}
+
+    public func validate() throws(TrainingError) {
+        guard iterations >= 0 else { throw .invalidArgument("iterations must be ≥ 0, got \(iterations)") }
+        guard learningRate.isFinite, learningRate > 0 else { throw .invalidArgument("learning rate must be > 0") }
+        guard (1...1024).contains(threads) else { throw .invalidArgument("threads must be in 1...1024") }
+        guard (0..<1).contains(brightness), (0..<1).contains(contrast) else {
+            throw .invalidArgument("brightness and contrast jitter must be in [0, 1)")
+        }
+        guard (8...4096).contains(imageHeight) else { throw .invalidArgument("image height must be in 8...4096") }
+        _ = try LearningRateSchedule.parse(schedule, total: iterations)
+    }
+}
+
+/// Trains the whole network (DSAC*'s init stage, TPAMI 2021 §3.2): per iteration one training frame, every output
+/// cell under `SceneCoordinateLoss`, backpropagated through the head, the (fixed) feature standardisation and the
+/// encoder; Adam on the encoder and on the head, each with its own moments.
+/// Frame i comes from mixSeed(seed, 2^36 + i): the same seed gives the same network on any thread count.
+public struct NetworkTrainer: Sendable {
+    public let options: NetworkTrainingOptions
+
+    public init(options: NetworkTrainingOptions) throws(TrainingError) {
+        try options.validate()
+        self.options = options
+    }
+
+    /// The per-channel feature statistics and the scene mean, from up to `frames` evenly spaced training frames
+    /// (every cell): the standardisation the head sees, kept fixed while the encoder trains.
+    public static func statistics(_ network: inout SceneCoordinateNetwork, provider: FrameProvider,
+                                  frames: [Frame], threads: Int) throws(TrainingError) {
+        let d = network.config.featureChannels
+        var sum = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
+        var n = 0
+        var total = SIMD3<Double>.zero
+        var known = 0
+        for frame in frames {
+            let f = try network.features(frame.image, threads: threads)
+            let plane = f.plane
+            for c in 0..<d {
+                var s = 0.0, q = 0.0
+                for i in 0..<plane {
+                    let v = Double(f.values[c * plane + i])
+                    s += v
+                    q += v * v
+                }
+                sum[c] += s
+                sq[c] += q
+            }
+            n += plane
+            if let g = frame.sceneCoordinates {
+                for r in 0..<g.rows {
+                    for c in 0..<g.columns {
+                        if let x = g[column: c, row: r] {
+                            total += SIMD3(Double(x.x), Double(x.y), Double(x.z))
+                            known += 1
+                        }
+                    }
+                }
+            }
+        }
+        network.featureMean = (0..<d).map { Float(sum[$0] / Double(max(1, n))) }
+        network.featureScale = (0..<d).map { c in
+            let m = sum[c] / Double(max(1, n))
+            let variance = max(0, sq[c] / Double(max(1, n)) - m * m)
+            return Float(1 / (variance.squareRoot() + 1e-3))
+        }
+        let m = known > 0 ? total / Double(known) : .zero
+        network.sceneMean = SIMD3(Float(m.x), Float(m.y), Float(m.z))
+    }
+
+    final class FrameCache: @unchecked Sendable {
+        var frames: [Int: Frame] = [:]
+    }
+
+    /// Trains `start` in place of its encoder and head; its feature statistics and scene mean are computed first
+    /// when `computeStatistics`.
+    public func train(_ provider: FrameProvider, network start: SceneCoordinateNetwork, computeStatistics: Bool = true,
+                      logEvery: Int = 25, log: (TrainingProgress) -> Void = { _ in }) throws(TrainingError)
+        -> SceneCoordinateNetwork
+    {
+        let o = options
+        var network = start
+        let indices = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.maxFrames)
+        guard !indices.isEmpty else { throw .invalidArgument("the data set has no training frames") }
+        let load = LoadOptions(targetHeight: o.imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
+                               sceneCoordinates: true, stride: NetworkConfig.outputStride)
+        let cache = FrameCache()
+        func frame(_ index: Int) throws(TrainingError) -> Frame {
+            if let f = cache.frames[index] { return f }
+            let f: Frame
+            do { f = try provider.frame(.train, at: index, options: load) } catch { throw .data(error) }
+            if o.cacheFrames { cache.frames[index] = f }
+            return f
+        }
+        if computeStatistics {
+            let sample = FeatureBuffer.frameIndices(total: indices.count, maxFrames: 20).map { indices[$0] }
+            var frames: [Frame] = []
+            for i in sample { frames.append(try frame(i)) }
+            try Self.statistics(&network, provider: provider, frames: frames, threads: o.threads)
+        }
+        let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
+        var encoderState = OptimizerState(kind: .adam, parameterCount: network.encoder.parameterCount)
+        var headState = OptimizerState(kind: .adam, parameterCount: network.head.parameterCount)
+        let mean = SIMD3<Double>(Double(network.sceneMean.x), Double(network.sceneMean.y),
+                                 Double(network.sceneMean.z))
+        let startTime = ContinuousClock.now
+        var windowStart = startTime
+        var window = LossStatistics()
+        var windowCells = 0
+        for iteration in 0..<o.iterations {
+            var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 36) &+ UInt64(iteration)))
+            var f = try frame(indices[rng.below(indices.count)])
+            FeatureBuffer.jitter(&f.image, brightness: o.brightness, contrast: o.contrast, rng: &rng)
+            let input = SceneCoordinateNetwork.input(f.image, channels: network.config.inputChannels)
+            let ea = try network.encoder.forward(input, threads: o.threads)
+            var x = ea.features
+            network.standardize(&x)
+            let cells = x.plane, width = x.width
+            let flat = FeatureMap(channels: x.channels, height: 1, width: cells, values: x.values)
+            let ha = try network.head.forward(flat, threads: o.threads)
+            let p = ha.prediction.values
+            var g = FeatureMap(channels: 3, height: 1, width: cells)
+            var stats = LossStatistics()
+            let grid = f.sceneCoordinates
+            let camFromWorld = f.camFromWorld
+            for i in 0..<cells {
+                let c = i % width, r = i / width
+                let truth = grid.flatMap { g in c < g.columns && r < g.rows ? g[column: c, row: r] : nil }
+                let target = LossTarget(pixel: SIMD2(Double(8 * c + 4), Double(8 * r + 4)), truth: truth,
+                                        camFromWorld: camFromWorld, intrinsics: f.intrinsics)
+                let y = SIMD3(Double(p[i]), Double(p[cells + i]), Double(p[2 * cells + i])) + mean
+                let dy = SceneCoordinateLoss.evaluate(y, target, options: o.loss, stats: &stats)
+                g.values[i] = Float(dy.x / Double(cells))
+                g.values[cells + i] = Float(dy.y / Double(cells))
+                g.values[2 * cells + i] = Float(dy.z / Double(cells))
+            }
+            guard stats.loss.isFinite else { throw .diverged("loss is \(stats.loss) at iteration \(iteration)") }
+            var headGradient = [Float](repeating: 0, count: network.head.parameterCount)
+            let dx = try network.head.backward(ha, outputGradient: g, gradient: &headGradient, wantInput: true,
+                                               threads: o.threads)!
+            // Through the standardisation (x − m) · s: dL/df = dL/dx · s.
+            var df = FeatureMap(channels: x.channels, height: x.height, width: x.width, values: dx.values)
+            for ch in 0..<df.channels {
+                let s = network.featureScale[ch]
+                for i in (ch * cells)..<((ch + 1) * cells) { df.values[i] *= s }
+            }
+            var encoderGradient = [Float](repeating: 0, count: network.encoder.parameterCount)
+            try network.encoder.backward(ea, featureGradient: df, gradient: &encoderGradient, threads: o.threads)
+            guard encoderGradient.allSatisfy(\.isFinite) else { throw .diverged("non-finite encoder gradient") }
+            let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
+            Optimizer.update(&network.head.parameters, gradient: headGradient, state: &headState, learningRate: lr)
+            Optimizer.update(&network.encoder.parameters, gradient: encoderGradient, state: &encoderState,
+                             learningRate: lr)
+            window.merge(stats)
+            windowCells += cells
+            let done = iteration + 1
+            if done % max(1, logEvery) == 0 || done == o.iterations {
+                let now = ContinuousClock.now
+                let seconds = InitTrainer.seconds(now - windowStart)
+                let counted = Double(window.reprojection + window.distance + window.ignored)
+                let line = TrainingLogLine(
+                    stage: "network", iteration: done, loss: window.loss / Double(max(1, windowCells)),
+                    learning_rate: lr, reprojection_fraction: Double(window.reprojection) / max(1, counted),
+                    mean_distance_m: window.meanDistance / Double(max(1, window.distanceCount)),
+                    mean_reprojection_px: window.meanReprojection / Double(max(1, window.reprojection)),
+                    samples_per_s: Double(windowCells) / max(1e-9, seconds),
+                    elapsed_s: InitTrainer.seconds(now - startTime))
+                log(TrainingProgress(iteration: done, total: o.iterations, line: line))
+                window = LossStatistics()
+                windowCells = 0
+                windowStart = now
+            }
+        }
+        return network
+    }
+}
