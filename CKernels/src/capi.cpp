@@ -378,7 +378,15 @@ dsac_status dsac_expected_loss_backward(const dsac_correspondences *corresponden
         const dsac_status s = expected_loss_backward(in, g.data(), params, fl.data(), &rep);
         *report = rep;
         if (s != DSAC_OK) return s;
-        for (int64_t k = 0; k < 3 * n; ++k) coordinate_gradient[k] += static_cast<float>(g[k]);
+        // Outputs only on success, and never a non-finite value (a gradient beyond float's range included).
+        std::vector<float> sum(coordinate_gradient, coordinate_gradient + 3 * n);
+        for (int64_t k = 0; k < 3 * n; ++k) {
+            sum[k] += static_cast<float>(g[k]);
+            if (!std::isfinite(sum[k])) return DSAC_ERROR_DEGENERATE;
+        }
+        for (double v : params)
+            if (!std::isfinite(v)) return DSAC_ERROR_DEGENERATE;
+        std::copy(sum.begin(), sum.end(), coordinate_gradient);
         if (score_parameter_gradient) std::copy(params, params + 3, score_parameter_gradient);
         if (flags) std::copy(fl.begin(), fl.end(), flags);
         return DSAC_OK;
