@@ -40,6 +40,9 @@ struct AblationCommand: ParsableCommand {
     @Option(name: .customLong("softam-average-weight"), help: "w in SoftAM's E = ℓ(refine(h̄)) + w·ℓ(h̄).")
     var softamAverageWeight = 1.0
     @Option(name: .customLong("head-width"), help: "Head width.") var headWidth = NetworkConfig.default.headWidth
+    @Flag(name: .customLong("ace-init"),
+          help: "Componentwise stage with ACE's recipe (fixed random encoder) instead of whole-network training.")
+    var aceInit = false
     @Flag(name: .customLong("tiny"), help: "The tiny test network (smoke runs).") var tiny = false
     @Option(help: "Kernel threads.") var threads = 2
     @Flag(help: "No progress lines.") var quiet = false
@@ -80,6 +83,7 @@ struct AblationCommand: ParsableCommand {
             o.arm.softAMAverageWeight = softamAverageWeight
             o.entropyTargetBits = entropyTarget
             o.threads = threads
+            o.wholeNetwork = !aceInit
             o.config = tiny ? .tiny : NetworkConfig.default
             if !tiny { o.config.headWidth = headWidth }
             let source = dataset ?? "synthetic room (seed 1, 320×240)"

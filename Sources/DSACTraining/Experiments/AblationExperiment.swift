@@ -26,6 +26,10 @@ public struct AblationOptions: Sendable {
     public var bufferSize = 200_000
     public var config = NetworkConfig.default
     public var initLearningRate = InitTrainingOptions().learningRate
+    /// The componentwise stage: whole-network training (encoder and head, `NetworkTrainer`) or ACE's recipe (fixed
+    /// random encoder, head on buffered features, `InitTrainer`).
+    public var wholeNetwork = true
+    public var networkLearningRate = NetworkTrainingOptions().learningRate
     public var arm = AblationArmOptions()
     /// Entropy target of the learned-score arm (bits); nil: half of log₂(hypotheses).
     public var entropyTargetBits: Double?
@@ -72,21 +76,39 @@ public struct AblationExperiment: Sendable {
             io.seed = seed
             let trainer = try InitTrainer(options: io)
             let fresh = try trainer.freshNetwork()
-            let buffer = try FeatureBuffer.build(fresh, frames: provider, options: io)
+            var no = NetworkTrainingOptions()
+            no.learningRate = o.networkLearningRate
+            no.seed = seed
+            no.threads = o.threads
+            no.imageHeight = o.imageHeight
+            no.maxFrames = o.trainFrames
+            let buffer = o.wholeNetwork ? nil : try FeatureBuffer.build(fresh, frames: provider, options: io)
             let bufferSeconds = elapsed() - seedStart
             if k == 0 && o.initIterations == nil {
-                var probe = io
-                probe.iterations = 10
                 let t0 = elapsed()
-                _ = try InitTrainer(options: probe).train(buffer, network: fresh)
+                if let buffer {
+                    var probe = io
+                    probe.iterations = 10
+                    _ = try InitTrainer(options: probe).train(buffer, network: fresh)
+                } else {
+                    var probe = no
+                    probe.iterations = 10
+                    _ = try NetworkTrainer(options: probe).train(provider, network: fresh)
+                }
                 let perIteration = (elapsed() - t0) / 10
                 let share = (0.9 * budget - elapsed()) / Double(o.seeds) - bufferSeconds
                 initIterations = min(o.maxInitIterations, max(50, Int(0.6 * share / perIteration)))
-                log(String(format: "init: %.1f ms per iteration → %d iterations per seed", perIteration * 1e3,
-                           initIterations))
+                log(String(format: "init (%@): %.1f ms per iteration → %d iterations per seed",
+                           o.wholeNetwork ? "whole network" : "ACE head", perIteration * 1e3, initIterations))
             }
             io.iterations = initIterations
-            let network = try InitTrainer(options: io).train(buffer, network: fresh)
+            no.iterations = initIterations
+            let network: SceneCoordinateNetwork
+            if let buffer {
+                network = try InitTrainer(options: io).train(buffer, network: fresh)
+            } else {
+                network = try NetworkTrainer(options: no).train(provider, network: fresh)
+            }
             log(String(format: "seed %llu: init stage done at %.0f s", seed, elapsed()))
             // The init network's encoder is fixed from here on: encode the e2e and test frames once per seed.
             let trainFrames = try AblationFrame.encode(provider, split: .train, indices: trainIdx, network: network,
