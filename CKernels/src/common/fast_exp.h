@@ -1,6 +1,6 @@
 // exp(x) in float32 that compilers vectorise (libm's expf does not vectorise without a vector math library).
 // Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-6 polynomial for e^r and 2^n by exponent bits.
-// Relative error below 2e-7 on [-87, 88]; inputs outside are clamped (e^-87 ~ 1.6e-38, e^88 ~ 1.7e38).
+// Relative error below 2e-7 on [-87, 88]; inputs outside are clamped (e^-87 ~ 1.6e-38, e^88 ~ 1.7e38); NaN gives NaN.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +8,11 @@
 
 namespace dsac {
 
-inline float fast_expf(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+inline float fast_expf(float x_in) {
+    // Clamped so that NaN lands inside the range too (every comparison with NaN is false); NaN is returned as
+    // NaN at the end, and the exponent bits below never shift a negative value.
+    float x = x_in > -87.0f ? x_in : -87.0f;
+    x = x < 88.0f ? x : 88.0f;
     // Round x / ln2 to the nearest integer with the 1.5 * 2^23 trick (exact for |n| < 2^22).
     const float shifter = 12582912.0f;
     const float t = x * 1.44269504088896341f + shifter;
@@ -27,10 +30,10 @@ inline float fast_expf(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    const int32_t scale_bits = (n + 127) << 23;
+    const uint32_t scale_bits = static_cast<uint32_t>(n + 127) << 23;
     float scale;
     std::memcpy(&scale, &scale_bits, 4);
-    return p * scale;
+    return x_in != x_in ? x_in : p * scale;
 }
 
 }  // namespace dsac

@@ -12,8 +12,10 @@
 
 namespace dsac {
 
-inline double exp64(double x) {
-    x = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+inline double exp64(double x_in) {
+    // NaN-safe clamp (see fast_exp.h): NaN is returned as NaN, and no negative value is ever shifted.
+    double x = x_in > -708.0 ? x_in : -708.0;
+    x = x < 709.0 ? x : 709.0;
     const double shifter = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer held in the low mantissa bits
     const double t = x * 1.4426950408889634074 + shifter;
     int64_t t_bits, shifter_bits;
@@ -36,10 +38,10 @@ inline double exp64(double x) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    const int64_t scale_bits = (n + 1023) << 52;
+    const uint64_t scale_bits = static_cast<uint64_t>(n + 1023) << 52;
     double scale;
     std::memcpy(&scale, &scale_bits, 8);
-    return p * scale;
+    return x_in != x_in ? x_in : p * scale;
 }
 
 }  // namespace dsac
