@@ -24,12 +24,13 @@ struct P3PBenchmark: ParsableCommand {
         var solutions = [dsac_pose](repeating: dsac_pose(), count: 4 * problems)
         var counts = [Int32](repeating: 0, count: problems)
         let ms = medianMilliseconds(runs: runs) {
+            // Raw pointers throughout, so the loop measures the solver and not Swift's array bookkeeping.
             bearings.withUnsafeBufferPointer { b in
                 points.withUnsafeBufferPointer { x in
                     solutions.withUnsafeMutableBufferPointer { s in
-                        for k in 0..<problems {
-                            _ = dsac_p3p(b.baseAddress! + 9 * k, x.baseAddress! + 9 * k, s.baseAddress! + 4 * k,
-                                         &counts[k])
+                        counts.withUnsafeMutableBufferPointer { n in
+                            let (bp, xp, sp, np) = (b.baseAddress!, x.baseAddress!, s.baseAddress!, n.baseAddress!)
+                            for k in 0..<problems { _ = dsac_p3p(bp + 9 * k, xp + 9 * k, sp + 4 * k, np + k) }
                         }
                     }
                 }
