@@ -53,6 +53,32 @@ bool valid_refine_options(const dsac_refine_options &o) {
            o.min_inliers >= 4;
 }
 
+/// Scores every hypothesis with `score_one` (float32 or float64 kernel), OpenMP over hypotheses; each hypothesis
+/// writes its own slot, so the result does not depend on the thread count.
+template <class ScoreOne>
+dsac_status score_all(const dsac_correspondences *correspondences, const dsac_intrinsics *intrinsics,
+                      const dsac_pose *hypotheses, int64_t hypothesis_count, const dsac_score_options *options,
+                      int32_t threads, double *scores, int32_t *inlier_counts, ScoreOne score_one) {
+    if (dsac_status s = check_common(correspondences, intrinsics)) return s;
+    if (!options) return DSAC_ERROR_NULL_POINTER;
+    if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
+    if (hypothesis_count > 0 && (!hypotheses || !scores)) return DSAC_ERROR_NULL_POINTER;
+    if (!valid_score_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+    if (correspondences->count > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
+    for (int64_t h = 0; h < hypothesis_count; ++h)
+        if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
+    std::vector<double> s(static_cast<size_t>(hypothesis_count));
+    std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (hypothesis_count > 1)
+#endif
+    for (int64_t h = 0; h < hypothesis_count; ++h)
+        score_one(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
+    std::copy(s.begin(), s.end(), scores);
+    if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
+    return DSAC_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -120,24 +146,8 @@ dsac_status dsac_score_hypotheses(const dsac_correspondences *correspondences, c
                                   const dsac_score_options *options, int32_t threads, double *scores,
                                   int32_t *inlier_counts) {
     return guarded([&]() -> dsac_status {
-        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
-        if (!options) return DSAC_ERROR_NULL_POINTER;
-        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
-        if (hypothesis_count > 0 && (!hypotheses || !scores)) return DSAC_ERROR_NULL_POINTER;
-        if (!valid_score_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
-        if (correspondences->count > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
-        for (int64_t h = 0; h < hypothesis_count; ++h)
-            if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
-        std::vector<double> s(static_cast<size_t>(hypothesis_count));
-        std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (hypothesis_count > 1)
-#endif
-        for (int64_t h = 0; h < hypothesis_count; ++h)
-            score_pose(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
-        std::copy(s.begin(), s.end(), scores);
-        if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
-        return DSAC_OK;
+        return score_all(correspondences, intrinsics, hypotheses, hypothesis_count, options, threads, scores,
+                         inlier_counts, score_pose);
     });
 }
 
@@ -258,22 +268,8 @@ dsac_status dsac_score_hypotheses_f64(const dsac_correspondences *correspondence
                                       int64_t hypothesis_count, const dsac_score_options *options,
                                       int32_t threads, double *scores, int32_t *inlier_counts) {
     return guarded([&]() -> dsac_status {
-        if (dsac_status s = check_common(correspondences, intrinsics)) return s;
-        if (!options) return DSAC_ERROR_NULL_POINTER;
-        if (hypothesis_count < 0) return DSAC_ERROR_INVALID_SIZE;
-        if (hypothesis_count > 0 && (!hypotheses || !scores)) return DSAC_ERROR_NULL_POINTER;
-        if (!valid_score_options(*options) || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
-        if (correspondences->count > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
-        for (int64_t h = 0; h < hypothesis_count; ++h)
-            if (!is_finite(hypotheses[h])) return DSAC_ERROR_INVALID_POSE;
-        std::vector<double> s(static_cast<size_t>(hypothesis_count));
-        std::vector<int32_t> counts(static_cast<size_t>(hypothesis_count));
-        parallel_items(hypothesis_count, threads, [&](int64_t h) {
-            soft_score_f64(*correspondences, *intrinsics, from_c(hypotheses[h]), *options, &s[h], &counts[h]);
-        });
-        std::copy(s.begin(), s.end(), scores);
-        if (inlier_counts) std::copy(counts.begin(), counts.end(), inlier_counts);
-        return DSAC_OK;
+        return score_all(correspondences, intrinsics, hypotheses, hypothesis_count, options, threads, scores,
+                         inlier_counts, soft_score_f64);
     });
 }
 
