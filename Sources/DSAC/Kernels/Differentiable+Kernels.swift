@@ -8,17 +8,9 @@ public enum DifferentiableKernels {
     public static func scoresFloat64(
         _ c: Correspondences, intrinsics: Intrinsics, hypotheses: [Pose], options: ScoreOptions, threads: Int
     ) throws(DSACError) -> (scores: [Double], inlierCounts: [Int32]) {
-        var scores = [Double](repeating: 0, count: hypotheses.count)
-        var counts = [Int32](repeating: 0, count: hypotheses.count)
-        var k = intrinsics.c
-        var o = options.c
-        let poses = hypotheses.map(\.c)
-        try Kernels.withView(c) { (view) throws(DSACError) in
-            let status = dsac_score_hypotheses_f64(
-                view, &k, poses, Int64(poses.count), &o, Int32(threads), &scores, &counts)
-            try Kernels.check(status, "scoring hypotheses (float64)")
-        }
-        return (scores, counts)
+        try GeometryKernels.scores(c, intrinsics: intrinsics, hypotheses: hypotheses, options: options,
+                                   threads: threads, kernel: dsac_score_hypotheses_f64,
+                                   what: "scoring hypotheses (float64)")
     }
 
     /// dh/d(X_0, X_1, X_2) of a P3P pose (6×9 row-major) by the implicit function theorem; throws

@@ -19,9 +19,23 @@ public enum GeometryKernels {
         return (poses.map(Pose.init), valid.map { $0 != 0 })
     }
 
-    /// Soft inlier scores (and hard inlier counts) of hypotheses over all correspondences.
+    /// Soft inlier scores (and hard inlier counts) of hypotheses over all correspondences (float32 per point).
     public static func scores(
         _ c: Correspondences, intrinsics: Intrinsics, hypotheses: [Pose], options: ScoreOptions, threads: Int
+    ) throws(DSACError) -> (scores: [Double], inlierCounts: [Int32]) {
+        try scores(c, intrinsics: intrinsics, hypotheses: hypotheses, options: options, threads: threads,
+                   kernel: dsac_score_hypotheses, what: "scoring hypotheses")
+    }
+
+    /// The C signature shared by the float32 and float64 score entry points.
+    typealias ScoreKernel = (
+        UnsafePointer<dsac_correspondences>?, UnsafePointer<dsac_intrinsics>?, UnsafePointer<dsac_pose>?, Int64,
+        UnsafePointer<dsac_score_options>?, Int32, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Int32>?
+    ) -> dsac_status
+
+    static func scores(
+        _ c: Correspondences, intrinsics: Intrinsics, hypotheses: [Pose], options: ScoreOptions, threads: Int,
+        kernel: ScoreKernel, what: String
     ) throws(DSACError) -> (scores: [Double], inlierCounts: [Int32]) {
         var scores = [Double](repeating: 0, count: hypotheses.count)
         var counts = [Int32](repeating: 0, count: hypotheses.count)
@@ -29,9 +43,8 @@ public enum GeometryKernels {
         var o = options.c
         let poses = hypotheses.map(\.c)
         try Kernels.withView(c) { (view) throws(DSACError) in
-            let status = dsac_score_hypotheses(
-                view, &k, poses, Int64(poses.count), &o, Int32(threads), &scores, &counts)
-            try Kernels.check(status, "scoring hypotheses")
+            let status = kernel(view, &k, poses, Int64(poses.count), &o, Int32(threads), &scores, &counts)
+            try Kernels.check(status, what)
         }
         return (scores, counts)
     }
