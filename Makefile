@@ -36,7 +36,7 @@ bench: deps
 	swift build -c release --product dsac-bench
 	.build/release/dsac-bench localize --problems problems-s1 --threads 1 --json bench-localize-1t.json
 	.build/release/dsac-bench localize --problems problems-s1 --threads 2 --json bench-localize-2t.json
-	.build/release/dsac-bench p3p --json bench-p3p.json
+	.build/release/dsac-bench p3p --problems 200000 --json bench-p3p.json
 	.build/release/dsac-bench score --threads 1 --json bench-score-1t.json
 	.build/release/dsac-bench score --threads 2 --json bench-score-2t.json
 	.venv-peers/bin/python ../shared/peers/peers_bench.py --seed 1 --problems 20 --reps 3 --json bench-peers.json
