@@ -42,6 +42,25 @@ struct LocalizerTests {
         }
     }
 
+    /// The pool mode (no early termination, DSAC's full pool) and local optimisation (refine the best three)
+    /// localize as well as the default, and the pool mode really fills the pool.
+    @Test func fullPoolAndLocalOptimisationLocalize() throws {
+        var pool = LocalizerOptions()
+        pool.confidence = nil
+        pool.hypotheses = 64
+        var top3 = LocalizerOptions()
+        top3.refineTop = 3
+        for seed in 0..<10 {
+            // At 30% outliers the redraw bound (64 × 33 sets) is far more than 64 valid hypotheses need.
+            let problem = SyntheticProblem.make(seed: UInt64(500 + seed), options: .init(outlierFraction: 0.3))
+            let full = try Localizer(options: pool).localize(problem.correspondences, intrinsics: problem.intrinsics)
+            #expect(full.validHypotheses == 64 && full.setsDrawn > 64)
+            #expect(PoseError(estimated: full.camFromWorld, truth: problem.camFromWorld).isWithin())
+            let local = try Localizer(options: top3).localize(problem.correspondences, intrinsics: problem.intrinsics)
+            #expect(PoseError(estimated: local.camFromWorld, truth: problem.camFromWorld).isWithin())
+        }
+    }
+
     @Test func nonFiniteCorrespondencesAreIgnoredAsOutliers() throws {
         let problem = SyntheticProblem.make(seed: 8, options: .init(outlierFraction: 0.3))
         var x = problem.correspondences.sceneX
@@ -104,7 +123,8 @@ struct TypedErrorTests {
     @Test func optionsOutOfRange() {
         for change in [{ (o: inout LocalizerOptions) in o.hypotheses = 0 }, { $0.hypotheses = 10_000_000 },
                        { $0.threads = 0 }, { $0.threads = 10_000 }, { $0.inlierThreshold = -1 },
-                       { $0.beta = .nan }, { $0.maxReprojectionError = 1 }, { $0.refinementIterations = 0 }] {
+                       { $0.beta = .nan }, { $0.maxReprojectionError = 1 }, { $0.refinementIterations = 0 },
+                       { $0.confidence = 1 }, { $0.confidence = 0 }, { $0.refineTop = 0 }, { $0.batchSize = 0 }] {
             var o = LocalizerOptions()
             change(&o)
             #expect(throws: DSACError.self) { _ = try Localizer(options: o) }
