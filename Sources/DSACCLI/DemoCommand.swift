@@ -101,7 +101,7 @@ struct DemoCommand: ParsableCommand {
             print("network: \(start.parameterCount) parameters (encoder \(start.encoder.parameterCount) and head "
                   + "\(start.head.parameterCount), trained together on \(networkIterations) frames at height \(imageHeight))")
         }
-        let log = try TrainingSupport.Log(path: out + "/train-log.jsonl", keepUpTo: nil)
+        let log = try TrainingSupport.Log(path: out + "/train-log.jsonl", stage: "network", keepUpTo: nil)
         let bar = TrainingSupport.Bar("network", enabled: !quiet)
         let network = try NetworkTrainer(options: o).train(scene, network: start) { p in
             log.write(p.line)

@@ -38,7 +38,7 @@ enum E2ESupport {
             resumeState = (c.iteration, c.state)
             if !quiet { print("resuming e2e from \(checkpoint) at iteration \(c.iteration)") }
         }
-        let log = try TrainingSupport.Log(path: logPath, keepUpTo: nil)
+        let log = try TrainingSupport.Log(path: logPath, stage: "e2e", keepUpTo: resumeState?.iteration)
         let bar = TrainingSupport.Bar("e2e   ", enabled: !quiet)
         network = try trainer.train(
             provider, network: network, resume: resumeState,

@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         o.imageHeight = imageHeight
         o.loss = init0.loss
         let start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
-        let log = try TrainingSupport.Log(path: self.log, keepUpTo: nil)
+        let log = try TrainingSupport.Log(path: self.log, stage: "network", keepUpTo: nil)
         let bar = TrainingSupport.Bar("network", enabled: !quiet)
         let started = Date()
         let network = try NetworkTrainer(options: o).train(data, network: start) { p in

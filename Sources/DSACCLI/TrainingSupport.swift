@@ -11,26 +11,27 @@ enum TrainingSupport {
         return ExitCode(1)
     }
 
-    /// Appends JSON lines to a log; on resume, keeps only the lines up to the checkpoint's iteration.
+    /// Appends JSON lines to a log shared by the stages (init, network, e2e): other stages' lines are always kept;
+    /// this stage's earlier lines are kept up to `iteration` when resuming, and replaced by a fresh run (nil).
     final class Log {
         let handle: FileHandle?
-        init(path: String?, keepUpTo iteration: Int?) throws {
+        init(path: String?, stage: String, keepUpTo iteration: Int?) throws {
             guard let path else {
                 handle = nil
                 return
             }
             var kept = ""
-            if let iteration, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                 for line in text.split(separator: "\n") {
-                    if let data = line.data(using: .utf8),
-                        let entry = try? JSONDecoder().decode(TrainingLogLine.self, from: data),
-                        entry.stage != "init" || entry.iteration <= iteration
-                    {
+                    guard let data = line.data(using: .utf8),
+                        let entry = try? JSONDecoder().decode(TrainingLogLine.self, from: data)
+                    else { continue }
+                    if entry.stage != stage || (iteration.map { entry.iteration <= $0 } ?? false) {
                         kept += line + "\n"
                     }
                 }
             }
-            FileManager.default.createFile(atPath: path, contents: Data(kept.utf8))
+            try Data(kept.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             handle = FileHandle(forWritingAtPath: path)
             handle?.seekToEndOfFile()
         }
@@ -118,7 +119,7 @@ enum TrainingSupport {
         }
         bufferBar.finish()
         let bufferSeconds = Date().timeIntervalSince(started)
-        let log = try Log(path: logPath, keepUpTo: resumeState?.iteration ?? 0)
+        let log = try Log(path: logPath, stage: "init", keepUpTo: resumeState?.iteration)
         let bar = Bar("init  ", enabled: !quiet)
         let network = try trainer.train(
             buffer, network: start, resume: resumeState,
