@@ -34,14 +34,7 @@ struct LocalizeCommand: ParsableCommand {
         var ms_ransac: Double
     }
 
-    func validate() throws {
-        guard (8...4096).contains(imageHeight) else {
-            throw ValidationError("--image-height must be in 8...4096 (got \(imageHeight))")
-        }
-        guard (1...LocalizerOptions.maxThreads).contains(threads) else {
-            throw ValidationError("--threads must be in 1...\(LocalizerOptions.maxThreads) (got \(threads))")
-        }
-    }
+    func validate() throws { try TrainingSupport.validate(imageHeight: imageHeight, threads: threads) }
 
     func run() throws {
         do {

@@ -27,6 +27,8 @@ struct TestCommand: ParsableCommand {
     var maxFrames: Int?
     @Option(help: "Kernel threads.") var threads = 2
     @Option(name: .customLong("image-height"), help: "Resize images to this height.") var imageHeight = 480
+
+    func validate() throws { try TrainingSupport.validate(imageHeight: imageHeight, threads: threads) }
     @Flag(help: "No progress display.") var quiet = false
 
     func run() throws {

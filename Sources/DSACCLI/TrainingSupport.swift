@@ -11,6 +11,16 @@ enum TrainingSupport {
         return ExitCode(1)
     }
 
+    /// The range checks of the commands that run the network on images (test, localize).
+    static func validate(imageHeight: Int, threads: Int) throws {
+        guard (8...4096).contains(imageHeight) else {
+            throw ValidationError("--image-height must be in 8...4096 (got \(imageHeight))")
+        }
+        guard (1...LocalizerOptions.maxThreads).contains(threads) else {
+            throw ValidationError("--threads must be in 1...\(LocalizerOptions.maxThreads) (got \(threads))")
+        }
+    }
+
     /// Appends JSON lines to a log shared by the stages (init, network, e2e): other stages' lines are always kept;
     /// this stage's earlier lines are kept up to `iteration` when resuming, and replaced by a fresh run (nil).
     final class Log {

@@ -143,6 +143,12 @@ enum DSACExecutable {
         try expectFailure(["train", "--dataset", folder + "/empty", "--quiet"], says: ["unknown data set layout"])
         try expectFailure(["synth", "--out", folder + "/s", "--size", "0x0", "--quiet"], says: ["size"])
         try expectFailure(["synth", "--out", folder + "/s", "--frames", "-1", "--quiet"], says: ["frames"])
+        for h in ["0", "-8", "100000"] {
+            try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--image-height", h],
+                              says: ["image-height"])
+        }
+        try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--threads", "0"],
+                          says: ["threads"])
     }
 }
 
@@ -186,8 +192,10 @@ enum DSACExecutable {
             p.standardError = FileHandle.nullDevice
             try p.run()
             // Uniform over the first quarter of the reference run's length (at least 50 ms in: process start-up is
-            // not interesting), so that most attempts are killed and each makes some progress.
-            let delay = 0.05 + Double(g.next() >> 11) * 0x1p-53 * seconds / 4
+            // not interesting), so that most attempts are killed and each makes some progress; the first three
+            // within its first twentieth, so that at least three kills happen however the load changes meanwhile.
+            let window = seconds * (kills < 3 ? 1.0 / 20 : 1.0 / 4)
+            let delay = 0.05 + Double(g.next() >> 11) * 0x1p-53 * window
             let deadline = Date().addingTimeInterval(delay)
             while p.isRunning && Date() < deadline { usleep(2000) }
             if p.isRunning {
