@@ -6,24 +6,19 @@ struct LocalizeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "localize", abstract: "Localize every problem of a DSACPNP1 set; median ms and pose errors.")
 
-    @Option(help: "Folder with manifest.json and the problem files.") var problems: String
-    @Option(help: "Hypothesis slots per frame.") var hypotheses = 256
+    @OptionGroup var common: ProblemRunOptions
     @Option(help: "Redraws of an invalid slot's minimal set.") var redraws = LocalizerOptions().redraws
     @Option(help: "Hypotheses refined (local optimisation); 1 is DSAC's argmax.")
     var refineTop = LocalizerOptions().refineTop
-    @Option(help: "Kernel threads.") var threads = 1
-    @Option(help: "Timed runs per problem (after one warm-up).") var runs = 5
-    @Option(help: "Seed of the sampler.") var seed: UInt64 = 0
-    @Option(help: "Write the results here as JSON.") var json: String?
 
     func run() throws {
-        let set = try ProblemSet(directory: problems)
+        let set = try ProblemSet(directory: common.problems)
         var options = LocalizerOptions()
-        options.hypotheses = hypotheses
+        options.hypotheses = common.hypotheses
         options.redraws = redraws
         options.refineTop = refineTop
-        options.threads = threads
-        options.seed = seed
+        options.threads = common.threads
+        options.seed = common.seed
         let localizer = try Localizer(options: options)
         var rows: [[String: Any]] = []
         var stages: [String: [[Double]]] = [:]
@@ -32,7 +27,7 @@ struct LocalizeBenchmark: ParsableCommand {
                 let p = entry.problem
                 var report: LocalizationReport?
                 var failure: String?
-                let ms = medianMilliseconds(runs: runs) {
+                let ms = medianMilliseconds(runs: common.runs) {
                     do { report = try localizer.localize(p.correspondences, intrinsics: p.intrinsics) } catch {
                         failure = "\(error)"
                     }
@@ -76,7 +71,7 @@ struct LocalizeBenchmark: ParsableCommand {
                 "frames": group.count,
             ]
         }
-        print("dsac localize: \(hypotheses) hypotheses, \(threads) thread(s), \(runs) timed runs after a warm-up; "
+        print("dsac localize: \(common.hypotheses) hypotheses, \(common.threads) thread(s), \(common.runs) timed runs after a warm-up; "
               + String(format: "other processes used %.2f CPU s during %.1f s", measured.foreignCPUSeconds,
                        measured.wallSeconds))
         print("outliers | median ms | hyp ms | score ms | refine ms | rot °   | trans cm | ≤5cm/5°")
@@ -89,9 +84,9 @@ struct LocalizeBenchmark: ParsableCommand {
                          s["pct_within_5cm_5deg"] as! Double))
         }
         try writeJSON(
-            ["threads": threads, "hypotheses": hypotheses, "problems": rows, "summary": summary,
+            ["threads": common.threads, "hypotheses": common.hypotheses, "problems": rows, "summary": summary,
              "machine_load": ["foreign_cpu_s": measured.foreignCPUSeconds, "wall_s": measured.wallSeconds]],
-            to: json)
+            to: common.json)
     }
 
     func key(_ f: Double) -> String { String(format: "%.2f", f) }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import DSAC
 import Foundation
 
@@ -35,4 +36,14 @@ struct ProblemSet {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+/// The options every benchmark over a problem folder takes.
+struct ProblemRunOptions: ParsableArguments {
+    @Option(help: "Folder with manifest.json and the problem files.") var problems: String
+    @Option(help: "Hypothesis slots per frame.") var hypotheses = 256
+    @Option(help: "Kernel threads.") var threads = 1
+    @Option(help: "Timed runs per problem (after one warm-up).") var runs = 5
+    @Option(help: "Seed of the sampler.") var seed: UInt64 = 0
+    @Option(help: "Write the results here as JSON.") var json: String?
 }

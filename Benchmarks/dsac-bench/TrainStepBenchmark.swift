@@ -21,19 +21,14 @@ struct TrainStepBenchmark: ParsableCommand {
         commandName: "train-step",
         abstract: "Forward (training mode) + backward of the expected loss on every problem; median ms by stage.")
 
-    @Option(help: "Folder with manifest.json and the problem files.") var problems: String
-    @Option(help: "Hypothesis slots per frame.") var hypotheses = 256
-    @Option(help: "Kernel threads.") var threads = 1
-    @Option(help: "Timed runs per problem (after one warm-up).") var runs = 5
-    @Option(help: "Seed of the sampler.") var seed: UInt64 = 0
-    @Option(help: "Write the results here as JSON.") var json: String?
+    @OptionGroup var common: ProblemRunOptions
 
     func run() throws {
-        let set = try ProblemSet(directory: problems)
+        let set = try ProblemSet(directory: common.problems)
         var o = ExpectedLossOptions()
-        o.hypotheses = hypotheses
-        o.threads = threads
-        o.seed = seed
+        o.hypotheses = common.hypotheses
+        o.threads = common.threads
+        o.seed = common.seed
         let layer = try ExpectedLoss(options: o)
         var rows: [[String: Any]] = []
         let measured = try foreignLoad {
@@ -43,7 +38,7 @@ struct TrainStepBenchmark: ParsableCommand {
                 var stageTimes: [[Double]] = []
                 var last: (ExpectedLossForward, ExpectedLossGradient)?
                 var failure: String?
-                for run in 0...max(runs, 1) {
+                for run in 0...max(common.runs, 1) {
                     do {
                         let t0 = ContinuousClock.now
                         let f = try layer.forward(p.correspondences, intrinsics: p.intrinsics, target: p.camFromWorld)
@@ -99,7 +94,7 @@ struct TrainStepBenchmark: ParsableCommand {
             for stage in Self.stages { entry["median_ms_" + stage.key] = med("ms_" + stage.key) }
             summary[key(fraction)] = entry
         }
-        print("dsac train-step: \(hypotheses) hypotheses, \(threads) thread(s), \(runs) timed runs after a warm-up; "
+        print("dsac train-step: \(common.hypotheses) hypotheses, \(common.threads) thread(s), \(common.runs) timed runs after a warm-up; "
               + String(format: "other processes used %.2f CPU s during %.1f s", measured.foreignCPUSeconds,
                        measured.wallSeconds))
         print("outliers | median ms | forward ms | backward ms | best ms | refined | E        | rot °   | trans cm")
@@ -123,9 +118,9 @@ struct TrainStepBenchmark: ParsableCommand {
             }.joined(separator: " "))
         }
         try writeJSON(
-            ["threads": threads, "hypotheses": hypotheses, "problems": rows, "summary": summary,
+            ["threads": common.threads, "hypotheses": common.hypotheses, "problems": rows, "summary": summary,
              "machine_load": ["foreign_cpu_s": measured.foreignCPUSeconds, "wall_s": measured.wallSeconds]],
-            to: json)
+            to: common.json)
     }
 
     func ms(_ d: Duration) -> Double {
