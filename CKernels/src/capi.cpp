@@ -398,6 +398,16 @@ dsac_status dsac_expected_loss_backward(const dsac_correspondences *corresponden
 
 namespace {
 
+/// The argument checks both directions of nearest upsampling share (`from` is read, `to` is written).
+dsac_status check_upsample(int64_t channels, int64_t in_height, int64_t in_width, int32_t factor, int64_t out_height,
+                           int64_t out_width, const float *from, const float *to, int32_t threads) {
+    if (channels < 1 || in_height < 1 || in_width < 1 || out_height < 1 || out_width < 1 || factor < 1)
+        return DSAC_ERROR_INVALID_SIZE;
+    if (!from || !to) return DSAC_ERROR_NULL_POINTER;
+    if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+    return DSAC_OK;
+}
+
 bool valid_conv_shape(const dsac_conv_shape &s) {
     return s.in_channels >= 1 && s.out_channels >= 1 && s.kernel >= 1 && s.stride >= 1 && s.padding >= 0 &&
            s.dilation >= 1 && s.in_channels <= (1 << 16) && s.out_channels <= (1 << 16) && s.kernel <= 64 &&
@@ -459,10 +469,9 @@ dsac_status dsac_upsample_nearest_forward(int64_t channels, int64_t in_height, i
                                           int64_t out_height, int64_t out_width, const float *input,
                                           int32_t threads, float *output) {
     return guarded([&]() -> dsac_status {
-        if (channels < 1 || in_height < 1 || in_width < 1 || out_height < 1 || out_width < 1 || factor < 1)
-            return DSAC_ERROR_INVALID_SIZE;
-        if (!input || !output) return DSAC_ERROR_NULL_POINTER;
-        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (dsac_status s = check_upsample(channels, in_height, in_width, factor, out_height, out_width, input,
+                                           output, threads))
+            return s;
         dsac::nn::upsample_nearest_forward(channels, in_height, in_width, factor, out_height, out_width, input,
                                            output, threads);
         return DSAC_OK;
@@ -473,10 +482,9 @@ dsac_status dsac_upsample_nearest_backward(int64_t channels, int64_t in_height, 
                                            int64_t out_height, int64_t out_width, const float *output_gradient,
                                            int32_t threads, float *input_gradient) {
     return guarded([&]() -> dsac_status {
-        if (channels < 1 || in_height < 1 || in_width < 1 || out_height < 1 || out_width < 1 || factor < 1)
-            return DSAC_ERROR_INVALID_SIZE;
-        if (!output_gradient || !input_gradient) return DSAC_ERROR_NULL_POINTER;
-        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (dsac_status s = check_upsample(channels, in_height, in_width, factor, out_height, out_width,
+                                           output_gradient, input_gradient, threads))
+            return s;
         dsac::nn::upsample_nearest_backward(channels, in_height, in_width, factor, out_height, out_width,
                                             output_gradient, input_gradient, threads);
         return DSAC_OK;
