@@ -22,6 +22,19 @@ public struct TrainingLogLine: Codable, Sendable, Equatable {
     public var skipped_frames: Int? = nil
 }
 
+extension TrainingLogLine {
+    /// The line of a scene-coordinate-loss stage for a window of `samples` cells that took `seconds`.
+    init(stage: String, iteration: Int, window w: LossStatistics, samples: Int, learningRate: Double,
+         seconds: Double, elapsed: Double) {
+        let counted = Double(w.reprojection + w.distance + w.ignored)
+        self.init(stage: stage, iteration: iteration, loss: w.loss / Double(max(1, samples)),
+                  learning_rate: learningRate, reprojection_fraction: Double(w.reprojection) / max(1, counted),
+                  mean_distance_m: w.meanDistance / Double(max(1, w.distanceCount)),
+                  mean_reprojection_px: w.meanReprojection / Double(max(1, w.reprojection)),
+                  samples_per_s: Double(samples) / max(1e-9, seconds), elapsed_s: elapsed)
+    }
+}
+
 /// What the trainer tells its caller as it goes.
 public struct TrainingProgress: Sendable {
     public var iteration: Int
@@ -53,9 +66,12 @@ public struct InitTrainer: Sendable {
         }
     }
 
-    /// A network ready for training: encoder from the config seed, head from the training seed.
-    public func freshNetwork() throws(TrainingError) -> SceneCoordinateNetwork {
-        try SceneCoordinateNetwork(config: options.config, headSeed: mixSeed(options.seed, 0xC0FFEE))
+    /// A network ready for training: head from the training seed; the encoder from the config seed, or `encoder`
+    /// (a pre-trained one, whose widths and input channels must match the config's).
+    public func freshNetwork(encoder: Encoder? = nil) throws(TrainingError) -> SceneCoordinateNetwork {
+        var network = try SceneCoordinateNetwork(config: options.config, headSeed: mixSeed(options.seed, 0xC0FFEE))
+        if let encoder { try network.replaceEncoder(with: encoder) }
+        return network
     }
 
     /// Trains from `start` (a fresh network, or one read from a checkpoint with its optimizer state).
@@ -126,14 +142,9 @@ public struct InitTrainer: Sendable {
             if done % max(1, logEvery) == 0 || done == o.iterations {
                 let now = ContinuousClock.now
                 let seconds = Self.seconds(now - windowStart)
-                let cells = Double(window.reprojection + window.distance + window.ignored)
-                let line = TrainingLogLine(
-                    stage: "init", iteration: done, loss: window.loss / Double(windowSamples), learning_rate: lr,
-                    reprojection_fraction: Double(window.reprojection) / max(1, cells),
-                    mean_distance_m: window.meanDistance / Double(max(1, window.distanceCount)),
-                    mean_reprojection_px: window.meanReprojection / Double(max(1, window.reprojection)),
-                    samples_per_s: Double(windowSamples) / max(1e-9, seconds),
-                    elapsed_s: Self.seconds(now - startTime))
+                let line = TrainingLogLine(stage: "init", iteration: done, window: window, samples: windowSamples,
+                                           learningRate: lr, seconds: seconds,
+                                           elapsed: Self.seconds(now - startTime))
                 log(TrainingProgress(iteration: done, total: o.iterations, line: line))
                 window = LossStatistics()
                 windowSamples = 0

@@ -14,6 +14,10 @@ public struct NetworkTrainingOptions: Sendable, Hashable, Codable {
     public var threads: Int = 2
     public var brightness: Double = 0.1
     public var contrast: Double = 0.1
+    /// Geometric augmentation (`GeometricAugmentation`): zoom factors drawn log-uniformly from [1/scale, scale]
+    /// (DSAC*, ACE: 1.5) and a roll drawn uniformly from ±`rollDegrees` (ACE: 15, DSAC*: 30). 1 and 0: off.
+    public var scale: Double = 1
+    public var rollDegrees: Double = 0
     /// Use at most this many training frames (evenly spaced); nil: all.
     public var maxFrames: Int?
     public var imageHeight: Int = 480
@@ -32,7 +36,36 @@ public struct NetworkTrainingOptions: Sendable, Hashable, Codable {
             throw .invalidArgument("brightness and contrast jitter must be in [0, 1)")
         }
         guard (8...4096).contains(imageHeight) else { throw .invalidArgument("image height must be in 8...4096") }
+        guard scale.isFinite, (1...4).contains(scale), rollDegrees.isFinite, (0...180).contains(rollDegrees) else {
+            throw .invalidArgument("scale augmentation must be in 1...4 and roll in 0...180 degrees")
+        }
         _ = try LearningRateSchedule.parse(schedule, total: iterations)
+    }
+
+    var augmentsGeometry: Bool { scale > 1 || rollDegrees > 0 }
+
+    /// How training frames are loaded: at the training height, or (geometric augmentation) at twice it with dense
+    /// ground truth, the source of the augmented views.
+    func loadOptions(_ config: NetworkConfig) -> LoadOptions {
+        LoadOptions(targetHeight: augmentsGeometry ? 2 * imageHeight : imageHeight,
+                    colour: config.inputChannels == 1 ? .grey : .rgb, sceneCoordinates: true,
+                    stride: augmentsGeometry ? 1 : NetworkConfig.outputStride)
+    }
+
+    /// A loaded frame as the network trains on it (geometric, then photometric augmentation), and which cells
+    /// may be supervised (nil: all).
+    func augment(_ frame: Frame, rng: inout SeededGenerator) -> (frame: Frame, supervised: [Bool]?) {
+        var f = frame
+        var inside: [Bool]?
+        if augmentsGeometry {
+            let logScale = log(scale) * (2 * uniform(&rng) - 1)
+            let roll = rollDegrees * Double.pi / 180 * (2 * uniform(&rng) - 1)
+            let width = max(1, (frame.image.width * imageHeight + frame.image.height / 2) / frame.image.height)
+            (f, inside) = GeometricAugmentation.view(frame, width: width, height: imageHeight, scale: exp(logScale),
+                                                     roll: roll)
+        }
+        FeatureBuffer.jitter(&f.image, brightness: brightness, contrast: contrast, rng: &rng)
+        return (f, inside)
     }
 }
 
@@ -92,6 +125,53 @@ public struct NetworkTrainer: Sendable {
         network.sceneMean = SIMD3(Float(m.x), Float(m.y), Float(m.z))
     }
 
+    /// One frame through the whole network under `SceneCoordinateLoss` (mean over the frame's cells):
+    /// the loss statistics and the gradients of the head's and the encoder's parameters. The feature
+    /// standardisation is held fixed (its gradient passes through the scale).
+    /// Cells with `supervised[i] == false` (augmentation padding) get no loss.
+    public static func gradients(_ network: SceneCoordinateNetwork, frame f: Frame, supervised: [Bool]? = nil,
+                                 loss: SceneCoordinateLossOptions, threads: Int) throws(TrainingError)
+        -> (stats: LossStatistics, cells: Int, head: [Float], encoder: [Float])
+    {
+        let mean = SIMD3<Double>(Double(network.sceneMean.x), Double(network.sceneMean.y),
+                                 Double(network.sceneMean.z))
+        let input = SceneCoordinateNetwork.input(f.image, channels: network.config.inputChannels)
+        let ea = try network.encoder.forward(input, threads: threads)
+        var x = ea.features
+        network.standardize(&x)
+        let cells = x.plane, width = x.width
+        let flat = FeatureMap(channels: x.channels, height: 1, width: cells, values: x.values)
+        let ha = try network.head.forward(flat, threads: threads)
+        let p = ha.prediction.values
+        var g = FeatureMap(channels: 3, height: 1, width: cells)
+        var stats = LossStatistics()
+        let grid = f.sceneCoordinates
+        let camFromWorld = f.camFromWorld
+        for i in 0..<cells where supervised?[i] ?? true {
+            let c = i % width, r = i / width
+            let truth = grid.flatMap { g in c < g.columns && r < g.rows ? g[column: c, row: r] : nil }
+            let target = LossTarget(pixel: SIMD2(Double(8 * c + 4), Double(8 * r + 4)), truth: truth,
+                                    camFromWorld: camFromWorld, intrinsics: f.intrinsics)
+            let y = SIMD3(Double(p[i]), Double(p[cells + i]), Double(p[2 * cells + i])) + mean
+            let dy = SceneCoordinateLoss.evaluate(y, target, options: loss, stats: &stats)
+            g.values[i] = Float(dy.x / Double(cells))
+            g.values[cells + i] = Float(dy.y / Double(cells))
+            g.values[2 * cells + i] = Float(dy.z / Double(cells))
+        }
+        var headGradient = [Float](repeating: 0, count: network.head.parameterCount)
+        let dx = try network.head.backward(ha, outputGradient: g, gradient: &headGradient, wantInput: true,
+                                           threads: threads)!
+        // Through the standardisation (x − m) · s: dL/df = dL/dx · s.
+        var df = FeatureMap(channels: x.channels, height: x.height, width: x.width, values: dx.values)
+        for ch in 0..<df.channels {
+            let s = network.featureScale[ch]
+            for i in (ch * cells)..<((ch + 1) * cells) { df.values[i] *= s }
+        }
+        var encoderGradient = [Float](repeating: 0, count: network.encoder.parameterCount)
+        try network.encoder.backward(ea, featureGradient: df, gradient: &encoderGradient, threads: threads)
+        return (stats, cells, headGradient, encoderGradient)
+    }
+
     final class FrameCache: @unchecked Sendable {
         var frames: [Int: Frame] = [:]
     }
@@ -106,8 +186,7 @@ public struct NetworkTrainer: Sendable {
         var network = start
         let indices = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.maxFrames)
         guard !indices.isEmpty else { throw .invalidArgument("the data set has no training frames") }
-        let load = LoadOptions(targetHeight: o.imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
-                               sceneCoordinates: true, stride: NetworkConfig.outputStride)
+        let load = o.loadOptions(network.config)
         let cache = FrameCache()
         func frame(_ index: Int) throws(TrainingError) -> Frame {
             if let f = cache.frames[index] { return f }
@@ -119,76 +198,39 @@ public struct NetworkTrainer: Sendable {
         if computeStatistics {
             let sample = FeatureBuffer.frameIndices(total: indices.count, maxFrames: 20).map { indices[$0] }
             var frames: [Frame] = []
-            for i in sample { frames.append(try frame(i)) }
+            var rng = SeededGenerator(seed: mixSeed(o.seed, 1 << 38))
+            for i in sample { frames.append(o.augment(try frame(i), rng: &rng).frame) }
             try Self.statistics(&network, provider: provider, frames: frames, threads: o.threads)
         }
         let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
         var encoderState = OptimizerState(kind: .adam, parameterCount: network.encoder.parameterCount)
         var headState = OptimizerState(kind: .adam, parameterCount: network.head.parameterCount)
-        let mean = SIMD3<Double>(Double(network.sceneMean.x), Double(network.sceneMean.y),
-                                 Double(network.sceneMean.z))
         let startTime = ContinuousClock.now
         var windowStart = startTime
         var window = LossStatistics()
         var windowCells = 0
         for iteration in 0..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 36) &+ UInt64(iteration)))
-            var f = try frame(indices[rng.below(indices.count)])
-            FeatureBuffer.jitter(&f.image, brightness: o.brightness, contrast: o.contrast, rng: &rng)
-            let input = SceneCoordinateNetwork.input(f.image, channels: network.config.inputChannels)
-            let ea = try network.encoder.forward(input, threads: o.threads)
-            var x = ea.features
-            network.standardize(&x)
-            let cells = x.plane, width = x.width
-            let flat = FeatureMap(channels: x.channels, height: 1, width: cells, values: x.values)
-            let ha = try network.head.forward(flat, threads: o.threads)
-            let p = ha.prediction.values
-            var g = FeatureMap(channels: 3, height: 1, width: cells)
-            var stats = LossStatistics()
-            let grid = f.sceneCoordinates
-            let camFromWorld = f.camFromWorld
-            for i in 0..<cells {
-                let c = i % width, r = i / width
-                let truth = grid.flatMap { g in c < g.columns && r < g.rows ? g[column: c, row: r] : nil }
-                let target = LossTarget(pixel: SIMD2(Double(8 * c + 4), Double(8 * r + 4)), truth: truth,
-                                        camFromWorld: camFromWorld, intrinsics: f.intrinsics)
-                let y = SIMD3(Double(p[i]), Double(p[cells + i]), Double(p[2 * cells + i])) + mean
-                let dy = SceneCoordinateLoss.evaluate(y, target, options: o.loss, stats: &stats)
-                g.values[i] = Float(dy.x / Double(cells))
-                g.values[cells + i] = Float(dy.y / Double(cells))
-                g.values[2 * cells + i] = Float(dy.z / Double(cells))
+            let a = o.augment(try frame(indices[rng.below(indices.count)]), rng: &rng)
+            let step = try Self.gradients(network, frame: a.frame, supervised: a.supervised, loss: o.loss,
+                                          threads: o.threads)
+            guard step.stats.loss.isFinite else {
+                throw .diverged("loss is \(step.stats.loss) at iteration \(iteration)")
             }
-            guard stats.loss.isFinite else { throw .diverged("loss is \(stats.loss) at iteration \(iteration)") }
-            var headGradient = [Float](repeating: 0, count: network.head.parameterCount)
-            let dx = try network.head.backward(ha, outputGradient: g, gradient: &headGradient, wantInput: true,
-                                               threads: o.threads)!
-            // Through the standardisation (x − m) · s: dL/df = dL/dx · s.
-            var df = FeatureMap(channels: x.channels, height: x.height, width: x.width, values: dx.values)
-            for ch in 0..<df.channels {
-                let s = network.featureScale[ch]
-                for i in (ch * cells)..<((ch + 1) * cells) { df.values[i] *= s }
-            }
-            var encoderGradient = [Float](repeating: 0, count: network.encoder.parameterCount)
-            try network.encoder.backward(ea, featureGradient: df, gradient: &encoderGradient, threads: o.threads)
-            guard encoderGradient.allSatisfy(\.isFinite) else { throw .diverged("non-finite encoder gradient") }
+            guard step.encoder.allSatisfy(\.isFinite) else { throw .diverged("non-finite encoder gradient") }
             let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
-            Optimizer.update(&network.head.parameters, gradient: headGradient, state: &headState, learningRate: lr)
-            Optimizer.update(&network.encoder.parameters, gradient: encoderGradient, state: &encoderState,
+            Optimizer.update(&network.head.parameters, gradient: step.head, state: &headState, learningRate: lr)
+            Optimizer.update(&network.encoder.parameters, gradient: step.encoder, state: &encoderState,
                              learningRate: lr)
-            window.merge(stats)
-            windowCells += cells
+            window.merge(step.stats)
+            windowCells += step.cells
             let done = iteration + 1
             if done % max(1, logEvery) == 0 || done == o.iterations {
                 let now = ContinuousClock.now
                 let seconds = InitTrainer.seconds(now - windowStart)
-                let counted = Double(window.reprojection + window.distance + window.ignored)
-                let line = TrainingLogLine(
-                    stage: "network", iteration: done, loss: window.loss / Double(max(1, windowCells)),
-                    learning_rate: lr, reprojection_fraction: Double(window.reprojection) / max(1, counted),
-                    mean_distance_m: window.meanDistance / Double(max(1, window.distanceCount)),
-                    mean_reprojection_px: window.meanReprojection / Double(max(1, window.reprojection)),
-                    samples_per_s: Double(windowCells) / max(1e-9, seconds),
-                    elapsed_s: InitTrainer.seconds(now - startTime))
+                let line = TrainingLogLine(stage: "network", iteration: done, window: window, samples: windowCells,
+                                           learningRate: lr, seconds: seconds,
+                                           elapsed: InitTrainer.seconds(now - startTime))
                 log(TrainingProgress(iteration: done, total: o.iterations, line: line))
                 window = LossStatistics()
                 windowCells = 0
