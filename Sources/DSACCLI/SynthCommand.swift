@@ -38,6 +38,9 @@ struct SynthCommand: ParsableCommand {
     @Flag(name: .customLong("lighting-changes"), help: "Vary the lighting along the sequences and between train and test.")
     var lightingChanges = false
 
+    @Option(name: .customLong("train-turns"), help: "Turns of the training camera around the room (its coverage).")
+    var trainTurns: Double = SyntheticOptions().trainTurns
+
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -53,6 +56,7 @@ struct SynthCommand: ParsableCommand {
         var options = SyntheticOptions(width: width, height: height, trainFrames: frames, testFrames: testFrames,
                                        noiseSigma: noise, lightingChanges: lightingChanges)
         options.testTurns = 1
+        options.trainTurns = trainTurns
         do {
             let synthetic = try SyntheticScene(name: scene, seed: seed, options: options)
             let bar = ProgressBar(label: "rendering", enabled: !quiet)

@@ -25,6 +25,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "init (fixed encoder, head on buffered features), network (encoder and head on full frames) or e2e.")
     var stage = "init"
     @Option(help: "e2e: the init model to start from.") var model: String?
+    @Option(help: "init, network: start from this model's encoder (e.g. `dsac pretrain`'s) instead of a random one.")
+    var encoder: String?
     @Option(help: "Where to write the trained model.") var out = "model.dsacmodel"
     @Option(help: "Iterations (init: head updates on batches of buffered cells; e2e: frames).") var iterations: Int?
     @Option(name: .customLong("batch-size"), help: "init: buffered cells per update.") var batchSize = 4096
@@ -39,6 +41,10 @@ struct TrainCommand: ParsableCommand {
     var augmentPasses = 1
     @Option(help: "Brightness jitter ±fraction (DSAC*: 0.1).") var brightness = 0.1
     @Option(help: "Contrast jitter ±fraction (DSAC*: 0.1).") var contrast = 0.1
+    @Option(name: .customLong("scale-augment"), help: "network: zoom factors drawn from [1/S, S] (DSAC*, ACE: 1.5; 1: off).")
+    var scaleAugment = 1.0
+    @Option(name: .customLong("roll-augment"), help: "network: roll drawn from ±D degrees (ACE: 15; 0: off).")
+    var rollAugment = 0.0
     @Option(name: .customLong("max-frames"), help: "Use at most this many training frames (evenly spaced).")
     var maxFrames: Int?
     @Option(name: .customLong("image-height"), help: "Resize images to this height (DSAC*: 480).") var imageHeight = 480
@@ -46,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Network size: default or tiny.") var network = "default"
     @Option(name: .customLong("head-width"), help: "Width of the head's 1×1 layers (default 128).") var headWidth: Int?
     @Option(name: .customLong("head-blocks"), help: "Residual blocks of the head (default 1).") var headBlocks: Int?
+    @Option(name: .customLong("encoder-widths"), help: "Six comma-separated encoder widths (default 16,32,64,64,64,64).")
+    var encoderWidths: String?
     @Option(help: "Checkpoint file.") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), help: "Write the checkpoint every N iterations.")
     var checkpointEvery = 500
@@ -62,6 +70,11 @@ struct TrainCommand: ParsableCommand {
         }
         if let headWidth { o.config.headWidth = headWidth }
         if let headBlocks { o.config.headBlocks = headBlocks }
+        if let encoderWidths {
+            let w = encoderWidths.split(separator: ",").compactMap { Int($0) }
+            guard w.count == 6 else { throw ValidationError("--encoder-widths needs six integers, got '\(encoderWidths)'") }
+            o.config.encoderWidths = w
+        }
         if let iterations { o.iterations = iterations }
         o.batchSize = batchSize
         if let learningRate { o.learningRate = learningRate }
@@ -97,7 +110,10 @@ struct TrainCommand: ParsableCommand {
         o.maxFrames = maxFrames
         o.imageHeight = imageHeight
         o.loss = init0.loss
-        let start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
+        o.scale = scaleAugment
+        o.rollDegrees = rollAugment
+        var start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
+        if let encoder { try start.replaceEncoder(with: SceneCoordinateNetwork.load(encoder).encoder) }
         let log = try TrainingSupport.Log(path: self.log, stage: "network", keepUpTo: nil)
         let bar = TrainingSupport.Bar("network", enabled: !quiet)
         let started = Date()
@@ -116,10 +132,13 @@ struct TrainCommand: ParsableCommand {
             let data = try Dataset.open(at: dataset)
             switch stage {
             case "init":
+                var o = try initOptions()
+                let pretrained = try encoder.map { try SceneCoordinateNetwork.load($0).encoder }
+                if let encoder { o.encoderSource = encoder }
                 _ = try TrainingSupport.runInit(
-                    provider: data, options: initOptions(), output: out, checkpoint: checkpoint,
+                    provider: data, options: o, output: out, checkpoint: checkpoint,
                     checkpointEvery: checkpointEvery, resume: resume, logPath: log, quiet: quiet,
-                    metadata: ["dataset": dataset])
+                    metadata: ["dataset": dataset, "encoder": encoder ?? "random"], encoder: pretrained)
             case "network":
                 try runNetwork(data)
             case "e2e":

@@ -97,10 +97,12 @@ enum TrainingSupport {
     /// The init stage: buffer, train (resuming from a checkpoint when asked), write the model.
     static func runInit(provider: FrameProvider, options: InitTrainingOptions, output: String,
                         checkpoint: String?, checkpointEvery: Int, resume: Bool, logPath: String?, quiet: Bool,
-                        metadata: [String: String]) throws -> (network: SceneCoordinateNetwork, seconds: Double) {
+                        metadata: [String: String], encoder: Encoder? = nil)
+        throws -> (network: SceneCoordinateNetwork, seconds: Double)
+    {
         let started = Date()
         let trainer = try InitTrainer(options: options)
-        var start = try trainer.freshNetwork()
+        var start = try trainer.freshNetwork(encoder: encoder)
         var resumeState: (iteration: Int, state: OptimizerState)?
         for path in [checkpoint, output].compactMap({ $0 }) { ModelFile.removeTemporaries(of: path) }
         if resume {

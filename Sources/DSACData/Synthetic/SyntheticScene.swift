@@ -36,6 +36,9 @@ public struct SyntheticOptions: Sendable, Equatable {
         guard noiseSigma >= 0, noiseSigma <= 1, noiseSigma.isFinite else {
             throw .invalidArgument("noise sigma must be in [0, 1] (got \(noiseSigma))")
         }
+        guard trainTurns.isFinite, testTurns.isFinite, abs(trainTurns) <= 1000, abs(testTurns) <= 1000 else {
+            throw .invalidArgument("camera turns must be finite and at most 1000 (train \(trainTurns), test \(testTurns))")
+        }
     }
 }
 

@@ -28,6 +28,9 @@ public struct InitTrainingOptions: Sendable, Hashable, Codable {
     /// Images are resized to this height (DSAC*: 480).
     public var imageHeight: Int = 480
     public var loss = SceneCoordinateLossOptions()
+    /// Where the encoder came from ("random": the config's seed; else the model file it was read from): part of
+    /// the fingerprint, so a checkpoint resumes only onto the same encoder.
+    public var encoderSource = "random"
 
     public init() {}
 

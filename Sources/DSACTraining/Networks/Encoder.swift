@@ -18,6 +18,13 @@ public struct Encoder: Sendable {
         Initialization.fill(layers, into: &parameters, seed: config.encoderSeed)
     }
 
+    /// An encoder of `config` with the given weights (e.g. pre-trained; the count must fit).
+    init(config: NetworkConfig, parameters: [Float]) {
+        self.init(config: config)
+        precondition(parameters.count == self.parameters.count, "encoder weight count mismatch")
+        self.parameters = parameters
+    }
+
     public var parameterCount: Int { parameters.count }
 
     /// Activations of every layer, kept for the backward pass.

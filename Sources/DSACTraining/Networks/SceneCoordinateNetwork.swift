@@ -27,6 +27,17 @@ public struct SceneCoordinateNetwork: Sendable {
 
     public var parameterCount: Int { encoder.parameterCount + head.parameterCount }
 
+    /// Uses `other` as the encoder (a pre-trained one); its architecture must be this network's.
+    public mutating func replaceEncoder(with other: Encoder) throws(TrainingError) {
+        guard other.config.inputChannels == config.inputChannels, other.config.encoderWidths == config.encoderWidths
+        else {
+            throw .invalidArgument("the encoder (\(other.config.inputChannels) input channels, widths "
+                                   + "\(other.config.encoderWidths)) does not fit this network (\(config.inputChannels), "
+                                   + "\(config.encoderWidths))")
+        }
+        encoder = Encoder(config: config, parameters: other.parameters)
+    }
+
     /// Multiply–adds × 2 of one forward pass on an image of this size.
     public func flops(width: Int, height: Int) -> (encoder: Int, head: Int) {
         let cells = ((height + 7) / 8) * ((width + 7) / 8)

@@ -1,0 +1,89 @@
+import DSAC
+import DSACData
+import Foundation
+
+/// Pre-trains the scene-agnostic encoder as ACE does (Brachmann et al., CVPR 2023, §3.3): one encoder shared by
+/// several training scenes, one head per scene; each iteration takes one frame of a random scene through the
+/// encoder and that scene's head under DSAC*'s loss and updates both. What the encoder learns is what tells places
+/// apart in any scene, so a new scene then only needs a head (the init stage, on buffered features).
+///
+/// Iteration i draws its scene, frame and jitter from mixSeed(seed, 2^37 + i): the same seed gives the same encoder
+/// on any thread count.
+public struct EncoderPretrainer: Sendable {
+    public let options: NetworkTrainingOptions
+
+    public init(options: NetworkTrainingOptions) throws(TrainingError) {
+        try options.validate()
+        self.options = options
+    }
+
+    /// Trains a fresh encoder of `config` on `scenes`. The result carries the encoder with the first scene's head,
+    /// feature statistics and mean, so it is also a working model of that scene.
+    public func train(_ scenes: [FrameProvider], config: NetworkConfig, logEvery: Int = 25,
+                      log: (TrainingProgress) -> Void = { _ in }) throws(TrainingError) -> SceneCoordinateNetwork
+    {
+        guard !scenes.isEmpty else { throw .invalidArgument("encoder pre-training needs at least one scene") }
+        let o = options
+        let load = o.loadOptions(config)
+        var caches = [NetworkTrainer.FrameCache]()
+        var indices = [[Int]]()
+        var networks = [SceneCoordinateNetwork]()
+        for (k, scene) in scenes.enumerated() {
+            let frames = FeatureBuffer.frameIndices(total: scene.frameCount(.train), maxFrames: o.maxFrames)
+            guard !frames.isEmpty else { throw .invalidArgument("scene \(k) has no training frames") }
+            indices.append(frames)
+            caches.append(NetworkTrainer.FrameCache())
+            var network = try SceneCoordinateNetwork(config: config, headSeed: mixSeed(o.seed, UInt64(k)))
+            let sample = FeatureBuffer.frameIndices(total: frames.count, maxFrames: 10).map { frames[$0] }
+            var sampled: [Frame] = []
+            var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 38) &+ UInt64(k)))
+            for i in sample { sampled.append(o.augment(try frame(k, i), rng: &rng).frame) }
+            try NetworkTrainer.statistics(&network, provider: scene, frames: sampled, threads: o.threads)
+            networks.append(network)
+        }
+        func frame(_ k: Int, _ index: Int) throws(TrainingError) -> Frame {
+            if let f = caches[k].frames[index] { return f }
+            let f: Frame
+            do { f = try scenes[k].frame(.train, at: index, options: load) } catch { throw .data(error) }
+            if o.cacheFrames { caches[k].frames[index] = f }
+            return f
+        }
+        var encoder = networks[0].encoder
+        let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
+        var encoderState = OptimizerState(kind: .adam, parameterCount: encoder.parameterCount)
+        var headStates = networks.map { OptimizerState(kind: .adam, parameterCount: $0.head.parameterCount) }
+        let startTime = ContinuousClock.now
+        var windowStart = startTime, window = LossStatistics(), windowCells = 0
+        for iteration in 0..<o.iterations {
+            var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 37) &+ UInt64(iteration)))
+            let k = rng.below(scenes.count)
+            let a = o.augment(try frame(k, indices[k][rng.below(indices[k].count)]), rng: &rng)
+            networks[k].encoder = encoder
+            let step = try NetworkTrainer.gradients(networks[k], frame: a.frame, supervised: a.supervised,
+                                                    loss: o.loss, threads: o.threads)
+            guard step.stats.loss.isFinite, step.encoder.allSatisfy(\.isFinite) else {
+                throw .diverged("non-finite loss or encoder gradient at iteration \(iteration) (scene \(k))")
+            }
+            let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
+            Optimizer.update(&networks[k].head.parameters, gradient: step.head, state: &headStates[k],
+                             learningRate: lr)
+            Optimizer.update(&encoder.parameters, gradient: step.encoder, state: &encoderState, learningRate: lr)
+            window.merge(step.stats)
+            windowCells += step.cells
+            let done = iteration + 1
+            if done % max(1, logEvery) == 0 || done == o.iterations {
+                let now = ContinuousClock.now
+                let line = TrainingLogLine(stage: "pretrain", iteration: done, window: window, samples: windowCells,
+                                           learningRate: lr, seconds: InitTrainer.seconds(now - windowStart),
+                                           elapsed: InitTrainer.seconds(now - startTime))
+                log(TrainingProgress(iteration: done, total: o.iterations, line: line))
+                window = LossStatistics()
+                windowCells = 0
+                windowStart = now
+            }
+        }
+        var result = networks[0]
+        result.encoder = encoder
+        return result
+    }
+}
