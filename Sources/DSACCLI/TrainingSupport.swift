@@ -160,11 +160,14 @@ enum TrainingSupport {
 
     static func printSummary(_ r: EvaluationReport) {
         let s = r.summary
-        print("frames | 5 cm/5° | 2 cm/2° | 1 cm/1° | median rot ° | median trans cm | ms network | ms RANSAC")
-        print("-------|---------|---------|---------|--------------|-----------------|------------|----------")
+        print("frames | 5 cm/5° | 2 cm/2° | 1 cm/1° | median rot ° | median trans cm | ms network | ms RANSAC"
+              + " | cells ≤ 10 cm")
+        print("-------|---------|---------|---------|--------------|-----------------|------------|----------"
+              + "|--------------")
+        let cells = s.pct_cells_within_10cm.map { String(format: "%12.1f%%", $0) } ?? "            –"
         print(String(format: "%6d | %6.1f%% | %6.1f%% | %6.1f%% | %12.3f | %15.2f | %10.1f | %9.1f", s.frames,
                      s.pct_within_5cm_5deg, s.pct_within_2cm_2deg, s.pct_within_1cm_1deg, s.median_rot_deg,
-                     s.median_trans_cm, s.median_ms_network, s.median_ms_ransac))
+                     s.median_trans_cm, s.median_ms_network, s.median_ms_ransac) + " | " + cells)
     }
 
     static func writeReport(_ r: EvaluationReport, json: String?, plot: String?, title: String) throws {

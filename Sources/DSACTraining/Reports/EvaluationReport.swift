@@ -8,7 +8,8 @@ import Foundation
 ///
 /// A frame the localizer could not solve counts as failed: its errors are written as 1e9 (JSON has no infinity),
 /// it is never within a threshold, and it sorts last in the medians. Extra per-frame keys (`ms_network`,
-/// `ms_ransac`) are additions; readers must ignore keys they do not know. `shard` is present only in shard reports.
+/// `ms_ransac`, `pct_cells_within_10cm`, and the summary's `pct_cells_within_10cm`) are additions; readers must
+/// ignore keys they do not know. `shard` is present only in shard reports.
 public struct EvaluationReport: Codable, Sendable, Equatable {
     public struct Summary: Codable, Sendable, Equatable {
         public var frames: Int
@@ -19,6 +20,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         public var median_trans_cm: Double
         public var median_ms_network: Double
         public var median_ms_ransac: Double
+        /// Mean over the frames with ground truth of `FrameResult.pct_cells_within_10cm`; nil without any.
+        public var pct_cells_within_10cm: Double? = nil
     }
 
     public struct FrameResult: Codable, Sendable, Equatable {
@@ -28,6 +31,9 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         public var inliers: Int
         public var ms_network: Double
         public var ms_ransac: Double
+        /// Scene-coordinate accuracy: % of the cells with a ground-truth coordinate whose prediction is within
+        /// 10 cm of it (DSAC*'s inlier radius in 3D); nil where the frame has no ground truth.
+        public var pct_cells_within_10cm: Double? = nil
 
         public init(name: String, rot_err_deg: Double, trans_err_cm: Double, inliers: Int, ms_network: Double,
                     ms_ransac: Double) {
@@ -71,11 +77,13 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         func pct(_ cm: Double, _ deg: Double) -> Double {
             n == 0 ? 0 : 100 * Double(frames.filter { $0.trans_err_cm < cm && $0.rot_err_deg < deg }.count) / Double(n)
         }
+        let cells = frames.compactMap(\.pct_cells_within_10cm)
         return Summary(frames: n, pct_within_5cm_5deg: pct(5, 5), pct_within_2cm_2deg: pct(2, 2),
                        pct_within_1cm_1deg: pct(1, 1), median_rot_deg: median(frames.map(\.rot_err_deg)),
                        median_trans_cm: median(frames.map(\.trans_err_cm)),
                        median_ms_network: median(frames.map(\.ms_network)),
-                       median_ms_ransac: median(frames.map(\.ms_ransac)))
+                       median_ms_ransac: median(frames.map(\.ms_ransac)),
+                       pct_cells_within_10cm: cells.isEmpty ? nil : cells.reduce(0, +) / Double(cells.count))
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -49,15 +49,21 @@ public struct Evaluator: Sendable {
     public func run(_ provider: FrameProvider, indices: [Int], progress: (Int, Int) -> Void = { _, _ in })
         throws(TrainingError) -> [EvaluationReport.FrameResult]
     {
-        let load = LoadOptions(targetHeight: imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
-                               sceneCoordinates: false, stride: NetworkConfig.outputStride)
+        var load = LoadOptions(targetHeight: imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
+                               sceneCoordinates: true, stride: NetworkConfig.outputStride)
         var results: [EvaluationReport.FrameResult] = []
         for (k, i) in indices.enumerated() {
             let frame: Frame
-            do { frame = try provider.frame(.test, at: i, options: load) } catch { throw .data(error) }
-            let start = ContinuousClock.now
+            do {
+                frame = try provider.frame(.test, at: i, options: load)
+            } catch {
+                // Ground truth is optional here (only the cell accuracy needs it): a data set whose test frames
+                // have no depth or points is evaluated on poses alone.
+                guard load.sceneCoordinates else { throw .data(error) }
+                load.sceneCoordinates = false
+                do { frame = try provider.frame(.test, at: i, options: load) } catch { throw .data(error) }
+            }
             let (map, msNetwork) = try network.predict(frame.image, threads: threads)
-            _ = start
             var options = localizer
             options.seed = UInt64(i)
             let ransacStart = ContinuousClock.now
@@ -73,9 +79,24 @@ public struct Evaluator: Sendable {
                 result.inliers = report.inlierCount
             }
             result.ms_ransac = InitTrainer.seconds(ContinuousClock.now - ransacStart) * 1e3
+            result.pct_cells_within_10cm = frame.sceneCoordinates.flatMap { Self.cellsWithin(0.1, map, $0) }
             results.append(result)
             progress(k + 1, indices.count)
         }
         return results
+    }
+
+    /// % of the cells with ground truth whose predicted coordinate is within `radius` metres of it; nil if none has.
+    static func cellsWithin(_ radius: Float, _ map: SceneCoordinateMap, _ truth: SceneCoordinateGrid) -> Double? {
+        var known = 0, close = 0
+        for r in 0..<min(map.height, truth.rows) {
+            for c in 0..<min(map.width, truth.columns) {
+                guard let x = truth[column: c, row: r] else { continue }
+                let d = map[column: c, row: r] - x
+                known += 1
+                if (d * d).sum() <= radius * radius { close += 1 }
+            }
+        }
+        return known == 0 ? nil : 100 * Double(close) / Double(known)
     }
 }
