@@ -29,6 +29,8 @@ struct PretrainCommand: ParsableCommand {
     var imageHeight = 120
     @Option(name: .customLong("scale-augment"), help: "Zoom factors drawn from [1/S, S] (1: off).") var scaleAugment = 1.5
     @Option(name: .customLong("roll-augment"), help: "Roll drawn from ±D degrees (0: off).") var rollAugment = 15.0
+    @Option(name: .customLong("frames-per-step"), help: "Frames per update, run side by side on the threads.")
+    var framesPerStep = 2
     @Option(help: "Seed of training (scene choice, frames, jitter, heads).") var seed: UInt64 = 1
     @Option(help: "Kernel threads (the result does not depend on it).") var threads = 2
     @Option(help: "Where to write the model (encoder and the first scene's head).") var out = "encoder.dsacmodel"
@@ -66,6 +68,7 @@ struct PretrainCommand: ParsableCommand {
             o.imageHeight = imageHeight
             o.scale = scaleAugment
             o.rollDegrees = rollAugment
+            o.framesPerStep = framesPerStep
             let log = try TrainingSupport.Log(path: self.log, stage: "pretrain", keepUpTo: nil)
             let bar = TrainingSupport.Bar("pretrain", enabled: !quiet)
             let started = Date()
@@ -77,7 +80,7 @@ struct PretrainCommand: ParsableCommand {
             try network.save(out, metadata: [
                 "stage": "pretrain", "scenes": scenes, "frames": "\(frames)", "iterations": "\(iterations)",
                 "learning_rate": "\(learningRate)", "image_height": "\(imageHeight)", "seed": "\(seed)",
-                "scale_augment": "\(scaleAugment)", "roll_augment": "\(rollAugment)",
+                "scale_augment": "\(scaleAugment)", "roll_augment": "\(rollAugment)", "frames_per_step": "\(framesPerStep)",
             ])
             if !quiet {
                 print(String(format: "pretrain: %d scenes, %d iterations in %.0f s; wrote %@", list.count, iterations,

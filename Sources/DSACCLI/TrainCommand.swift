@@ -45,6 +45,9 @@ struct TrainCommand: ParsableCommand {
     var scaleAugment = 1.0
     @Option(name: .customLong("roll-augment"), help: "network: roll drawn from ±D degrees (ACE: 15; 0: off).")
     var rollAugment = 0.0
+    @Option(name: .customLong("frames-per-step"),
+            help: "network: frames per update, run side by side on the threads (results do not depend on them).")
+    var framesPerStep = 1
     @Option(name: .customLong("max-frames"), help: "Use at most this many training frames (evenly spaced).")
     var maxFrames: Int?
     @Option(name: .customLong("image-height"), help: "Resize images to this height (DSAC*: 480).") var imageHeight = 480
@@ -112,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         o.loss = init0.loss
         o.scale = scaleAugment
         o.rollDegrees = rollAugment
+        o.framesPerStep = framesPerStep
         var start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
         if let encoder { try start.replaceEncoder(with: SceneCoordinateNetwork.load(encoder).encoder) }
         let log = try TrainingSupport.Log(path: self.log, stage: "network", keepUpTo: nil)

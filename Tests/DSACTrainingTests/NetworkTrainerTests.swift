@@ -37,13 +37,14 @@ import Testing
 
 /// With geometric augmentation, and ACE's encoder pre-training across scenes built on the same step.
 @Suite(.serialized) struct AugmentedAndPretrainingTests {
-    @Test func augmentedTrainingLearnsAndIsThreadIndependent() throws {
+    @Test func augmentedBatchedTrainingLearnsAndIsThreadIndependent() throws {
         let scene = try TrainingTests.scene()
         let start = try SceneCoordinateNetwork(config: .tiny, headSeed: 2)
         var o = NetworkTrainerTests.options()
         o.imageHeight = 48
         o.scale = 1.5
         o.rollDegrees = 15
+        o.framesPerStep = 3  // side by side on 2 threads, in turn on 1: the same bits
         var distances: [Double] = []
         let trained = try NetworkTrainer(options: o).train(scene, network: start, logEvery: 100) {
             distances.append($0.line.mean_distance_m)
@@ -62,6 +63,7 @@ import Testing
         }
         var o = NetworkTrainerTests.options()
         o.iterations = 200
+        o.framesPerStep = 2
         var distances: [Double] = []
         let pretrained = try EncoderPretrainer(options: o).train(scenes, config: .tiny, logEvery: 50) {
             distances.append($0.line.mean_distance_m)

@@ -56,17 +56,28 @@ public struct EncoderPretrainer: Sendable {
         var windowStart = startTime, window = LossStatistics(), windowCells = 0
         for iteration in 0..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 37) &+ UInt64(iteration)))
-            let k = rng.below(scenes.count)
-            let a = o.augment(try frame(k, indices[k][rng.below(indices[k].count)]), rng: &rng)
-            networks[k].encoder = encoder
-            let step = try NetworkTrainer.gradients(networks[k], frame: a.frame, supervised: a.supervised,
-                                                    loss: o.loss, threads: o.threads)
+            var jobs: [(network: SceneCoordinateNetwork, frame: Frame, supervised: [Bool]?)] = []
+            var sceneOf: [Int] = []
+            for _ in 0..<o.framesPerStep {
+                let k = rng.below(scenes.count)
+                let a = o.augment(try frame(k, indices[k][rng.below(indices[k].count)]), rng: &rng)
+                networks[k].encoder = encoder
+                jobs.append((networks[k], a.frame, a.supervised))
+                sceneOf.append(k)
+            }
+            let step = try NetworkTrainer.batchGradients(jobs, loss: o.loss, threads: o.threads)
             guard step.stats.loss.isFinite, step.encoder.allSatisfy(\.isFinite) else {
-                throw .diverged("non-finite loss or encoder gradient at iteration \(iteration) (scene \(k))")
+                throw .diverged("non-finite loss or encoder gradient at iteration \(iteration) (scenes \(sceneOf))")
             }
             let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
-            Optimizer.update(&networks[k].head.parameters, gradient: step.head, state: &headStates[k],
-                             learningRate: lr)
+            // Each scene's head: the sum of its frames' shares, one update.
+            for k in Set(sceneOf).sorted() {
+                var g = [Float](repeating: 0, count: networks[k].head.parameterCount)
+                for (j, scene) in sceneOf.enumerated() where scene == k {
+                    for i in g.indices { g[i] += step.heads[j][i] }
+                }
+                Optimizer.update(&networks[k].head.parameters, gradient: g, state: &headStates[k], learningRate: lr)
+            }
             Optimizer.update(&encoder.parameters, gradient: step.encoder, state: &encoderState, learningRate: lr)
             window.merge(step.stats)
             windowCells += step.cells
