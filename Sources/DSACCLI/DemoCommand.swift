@@ -4,8 +4,9 @@ import DSACData
 import DSACTraining
 import Foundation
 
-/// The built-in default job, the whole story with no downloads: render a synthetic room, train the network (by
-/// default encoder and head together on full frames at height 240, `--network-iterations`; with
+/// The built-in default job, the whole story with no downloads: render a synthetic room (a 1,200-frame mapping run
+/// circling it 8 times, and a held-out test path), train the network (by default encoder and head together on full
+/// frames at height 120, the best use of the budget measured so far, `--network-iterations`; with
 /// `--network-iterations 0` ACE's recipe, a fixed random encoder and the head on buffered features), then e2e,
 /// localize the held-out test trajectory, print the table, write the plot and the report to demo-output/.
 /// `--localizer-only` runs the geometry-only table of earlier versions (synthetic PnP problems).
@@ -15,7 +16,8 @@ struct DemoCommand: ParsableCommand {
         abstract: "Synthesize a scene, train a network (init, optionally e2e), test it; no downloads.")
 
     @Option(help: "Output folder.") var out = "demo-output"
-    @Option(name: .customLong("train-frames"), help: "Training frames rendered.") var trainFrames = 800
+    @Option(name: .customLong("train-frames"), help: "Training frames rendered.") var trainFrames = 1200
+    @Option(name: .customLong("train-turns"), help: "Turns of the mapping run around the room.") var trainTurns = 8.0
     @Option(name: .customLong("test-frames"), help: "Held-out test frames rendered.") var testFrames = 200
     @Option(help: "Init-stage iterations.") var iterations = 4000
     @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage).") var e2eIterations = 100
@@ -28,11 +30,11 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("network-iterations"),
             help: ArgumentHelp("Frames of whole-network training (encoder and head, DSAC*'s recipe) instead of the "
                                + "ACE init stage; 0: ACE (fixed random encoder, head on buffered features)."))
-    var networkIterations = 4000
+    var networkIterations = 30_000
     @Option(name: .customLong("network-learning-rate"), help: "Learning rate of whole-network training.")
-    var networkLearningRate = 2e-3
+    var networkLearningRate = 1e-3
     @Option(name: .customLong("image-height"), help: "Images are resized to this height for training and test.")
-    var imageHeight = 240
+    var imageHeight = 120
     @Flag(name: .customLong("localizer-only"), help: "Only the geometry table on synthetic PnP problems.")
     var localizerOnly = false
     @Flag(help: "No progress display.") var quiet = false
@@ -44,6 +46,7 @@ struct DemoCommand: ParsableCommand {
             let started = Date()
             var synthetic = SyntheticOptions(width: 640, height: 480, trainFrames: trainFrames, testFrames: testFrames)
             synthetic.testTurns = 1
+            synthetic.trainTurns = trainTurns
             let scene = try SyntheticScene(name: "room", seed: seed, options: synthetic)
             print("demo: synthetic scene '\(scene.name)' (seed \(seed)), \(trainFrames) training and \(testFrames) "
                   + "held-out test frames at 640×480, rendered on the fly; \(threads) thread(s)")
