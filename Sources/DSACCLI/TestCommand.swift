@@ -27,8 +27,19 @@ struct TestCommand: ParsableCommand {
     var maxFrames: Int?
     @Option(help: "Kernel threads.") var threads = 2
     @Option(name: .customLong("image-height"), help: "Resize images to this height.") var imageHeight = 480
+    @Option(help: "RANSAC hypotheses per frame (DSAC*'s test default: 64).") var hypotheses = 64
+    @Option(name: .customLong("inlier-threshold"), help: "RANSAC inlier threshold, pixels (DSAC*: 10).")
+    var inlierThreshold = 10.0
 
-    func validate() throws { try TrainingSupport.validate(imageHeight: imageHeight, threads: threads) }
+    func validate() throws {
+        try TrainingSupport.validate(imageHeight: imageHeight, threads: threads)
+        guard (1...65_536).contains(hypotheses) else {
+            throw ValidationError("--hypotheses must be in 1...65536 (got \(hypotheses))")
+        }
+        guard inlierThreshold.isFinite, inlierThreshold > 0 else {
+            throw ValidationError("--inlier-threshold must be a positive number of pixels (got \(inlierThreshold))")
+        }
+    }
     @Flag(help: "No progress display.") var quiet = false
 
     func run() throws {
@@ -47,7 +58,11 @@ struct TestCommand: ParsableCommand {
                 shardInfo = EvaluationReport.Shard(index: i, count: n, total_frames: indices.count)
                 indices = Array(indices[range])
             }
-            let evaluator = Evaluator(network: network, threads: threads, imageHeight: imageHeight)
+            var localizer = Evaluator.dsacStarLocalizer(threads: threads)
+            localizer.hypotheses = hypotheses
+            localizer.inlierThreshold = inlierThreshold
+            let evaluator = Evaluator(network: network, threads: threads, imageHeight: imageHeight,
+                                      localizer: localizer)
             let bar = TrainingSupport.Bar("test  ", enabled: !quiet)
             let frames = try evaluator.run(data, indices: indices) { done, total in bar.draw(done, total, "frames") }
             bar.finish()

@@ -149,6 +149,13 @@ enum DSACExecutable {
         }
         try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--threads", "0"],
                           says: ["threads"])
+        try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--hypotheses", "0"],
+                          says: ["hypotheses"])
+        try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--inlier-threshold",
+                           "nan"], says: ["inlier-threshold"])
+        try expectFailure(["synth", "--out", folder + "/s", "--train-turns", "inf", "--quiet"], says: ["turns"])
+        try expectFailure(["pretrain", "--scenes", "room", "--quiet"], says: ["PRESET:SEED"])
+        try expectFailure(["pretrain", "--scenes", "cave:1", "--iterations", "1", "--quiet"], says: ["cave"])
     }
 }
 

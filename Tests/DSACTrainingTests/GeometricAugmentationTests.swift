@@ -63,5 +63,7 @@ import Testing
         #expect(throws: TrainingError.self) { try o.validate() }
         o.rollDegrees = 15
         #expect(throws: Never.self) { try o.validate() }
+        o.framesPerStep = 0
+        #expect(throws: TrainingError.self) { try o.validate() }
     }
 }
