@@ -30,9 +30,9 @@ struct AblationCommand: ParsableCommand {
     @Option(name: .customLong("e2e-iterations"), help: "e2e frames per arm (default: from the budget).")
     var e2eIterations: Int?
     @Option(name: .customLong("score-iterations"), help: "Score-CNN pre-training updates.") var scoreIterations = 150
-    @Option(name: .customLong("train-frames"), help: "Training frames used (evenly spaced).") var trainFrames = 100
+    @Option(name: .customLong("train-frames"), help: "Training frames used (evenly spaced).") var trainFrames = 1200
     @Option(name: .customLong("test-frames"), help: "Test frames used (evenly spaced).") var testFrames = 50
-    @Option(name: .customLong("image-height"), help: "Images are resized to this height.") var imageHeight = 240
+    @Option(name: .customLong("image-height"), help: "Images are resized to this height.") var imageHeight = 120
     @Option(name: .customLong("buffer-size"), help: "Init-stage buffered cells.") var bufferSize = 200_000
     @Option(help: "Hypotheses per frame.") var hypotheses = 64
     @Option(name: .customLong("entropy-target"), help: "Entropy target (bits) of the learned-score arm.")
@@ -64,8 +64,10 @@ struct AblationCommand: ParsableCommand {
             if let dataset {
                 provider = try Dataset.open(at: dataset)
             } else {
-                var s = SyntheticOptions(width: 320, height: 240, trainFrames: 800, testFrames: 200)
+                // The demo's room and mapping run (1,200 frames circling it 8 times), rendered at 320×240.
+                var s = SyntheticOptions(width: 320, height: 240, trainFrames: 1200, testFrames: 200)
                 s.testTurns = 1
+                s.trainTurns = 8
                 provider = try SyntheticScene(name: "room", seed: 1, options: s)
             }
             var o = AblationOptions()
@@ -86,7 +88,7 @@ struct AblationCommand: ParsableCommand {
             o.wholeNetwork = !aceInit
             o.config = tiny ? .tiny : NetworkConfig.default
             if !tiny { o.config.headWidth = headWidth }
-            let source = dataset ?? "synthetic room (seed 1, 320×240)"
+            let source = dataset ?? "synthetic room (seed 1, 320×240, 8-turn mapping run)"
             if !quiet {
                 print("ablation on \(source): \(seeds) seed(s), budget \(budget) min, \(threads) thread(s)")
             }

@@ -17,12 +17,12 @@ public struct AblationOptions: Sendable {
     public var initIterations: Int?
     public var e2eIterations: Int?
     public var scorePretrainIterations = 150
-    public var maxInitIterations = 4000
+    public var maxInitIterations = 30_000
     public var maxE2EIterations = 600
     /// Frames kept (evenly spaced) for the init buffer and e2e training, and for testing.
-    public var trainFrames = 100
+    public var trainFrames = 1200
     public var testFrames = 50
-    public var imageHeight = 240
+    public var imageHeight = 120
     public var bufferSize = 200_000
     public var config = NetworkConfig.default
     public var initLearningRate = InitTrainingOptions().learningRate
