@@ -5,24 +5,33 @@ public struct Encoder: Sendable {
     public let layers: [Conv2D]
     public var parameters: [Float]
 
+    /// He-initialised from the config's encoder seed.
     public init(config: NetworkConfig) {
-        self.config = config
-        var offset = 0
-        var layers: [Conv2D] = []
-        for spec in config.encoderSpecs {
-            layers.append(Conv2D(spec, offset: offset))
-            offset += spec.parameterCount
-        }
-        self.layers = layers
-        parameters = [Float](repeating: 0, count: offset)
+        let (layers, count) = Self.layout(config)
+        var parameters = [Float](repeating: 0, count: count)
         Initialization.fill(layers, into: &parameters, seed: config.encoderSeed)
+        self.config = config
+        self.layers = layers
+        self.parameters = parameters
     }
 
     /// An encoder of `config` with the given weights (e.g. pre-trained; the count must fit).
     init(config: NetworkConfig, parameters: [Float]) {
-        self.init(config: config)
-        precondition(parameters.count == self.parameters.count, "encoder weight count mismatch")
+        let (layers, count) = Self.layout(config)
+        precondition(parameters.count == count, "encoder weight count mismatch")
+        self.config = config
+        self.layers = layers
         self.parameters = parameters
+    }
+
+    /// The layers with their offsets in the flat weight vector, and its length.
+    static func layout(_ config: NetworkConfig) -> (layers: [Conv2D], parameterCount: Int) {
+        var offset = 0
+        let layers = config.encoderSpecs.map { spec in
+            defer { offset += spec.parameterCount }
+            return Conv2D(spec, offset: offset)
+        }
+        return (layers, offset)
     }
 
     public var parameterCount: Int { parameters.count }
