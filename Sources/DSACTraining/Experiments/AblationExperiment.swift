@@ -85,17 +85,24 @@ public struct AblationExperiment: Sendable {
             let buffer = o.wholeNetwork ? nil : try FeatureBuffer.build(fresh, frames: provider, options: io)
             let bufferSeconds = elapsed() - seedStart
             if k == 0 && o.initIterations == nil {
-                let t0 = elapsed()
+                // Iterations 5…25 of a probe, timed by the trainer's own clock: the first ones pay for decoding or
+                // rendering frames that the real run caches, and would make the plan far too short.
+                var marks: [Int: Double] = [:]
                 if let buffer {
                     var probe = io
-                    probe.iterations = 10
-                    _ = try InitTrainer(options: probe).train(buffer, network: fresh)
+                    probe.iterations = 25
+                    _ = try InitTrainer(options: probe).train(buffer, network: fresh, logEvery: 5) {
+                        marks[$0.iteration] = $0.line.elapsed_s
+                    }
                 } else {
                     var probe = no
-                    probe.iterations = 10
-                    _ = try NetworkTrainer(options: probe).train(provider, network: fresh)
+                    probe.iterations = 25
+                    probe.maxFrames = 2
+                    _ = try NetworkTrainer(options: probe).train(provider, network: fresh, logEvery: 5) {
+                        marks[$0.iteration] = $0.line.elapsed_s
+                    }
                 }
-                let perIteration = (elapsed() - t0) / 10
+                let perIteration = max(1e-6, ((marks[25] ?? 0) - (marks[5] ?? 0)) / 20)
                 let share = (0.9 * budget - elapsed()) / Double(o.seeds) - bufferSeconds
                 initIterations = min(o.maxInitIterations, max(50, Int(0.6 * share / perIteration)))
                 log(String(format: "init (%@): %.1f ms per iteration → %d iterations per seed",
