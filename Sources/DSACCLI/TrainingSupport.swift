@@ -107,6 +107,15 @@ enum TrainingSupport {
         for path in [checkpoint, output].compactMap({ $0 }) { ModelFile.removeTemporaries(of: path) }
         if resume {
             guard let checkpoint else { throw ValidationErrorText("--resume needs --checkpoint FILE") }
+            // A run that wrote its model and removed its checkpoint may still have been killed before it exited:
+            // resuming it is a no-op, not a fresh start.
+            if !FileManager.default.fileExists(atPath: checkpoint),
+               let done = try? ModelFile.read(output), done.header.metadata["stage"] == "init",
+               done.header.metadata["fingerprint"] == options.fingerprint
+            {
+                if !quiet { print("\(output) is already the finished model of this run: nothing to resume") }
+                return (try SceneCoordinateNetwork.load(output), Date().timeIntervalSince(started))
+            }
             if FileManager.default.fileExists(atPath: checkpoint) {
                 let c = try InitTrainer.readCheckpoint(checkpoint, stage: "init", fingerprint: options.fingerprint)
                 start = c.network

@@ -242,5 +242,12 @@ enum DSACExecutable {
               + "(\(killsMidWrite) left a temporary file: killed inside a checkpoint write), last checkpoint at "
               + "iteration \(lastIteration) of 600")
         #expect(kills >= 3, "the run finished too fast for the kills to mean anything")
+        // Killed after writing its model and removing its checkpoint, a run resumed again is already done: it
+        // neither starts over (the checkpoint would go back to an early iteration) nor changes the model.
+        let again = try DSACExecutable.run(train("k") + ["--resume", "--log", folder + "/again.jsonl"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/again.jsonl"), "the finished run trained again")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/k.dsacmodel")) == referenceBytes)
     }
 }
