@@ -24,43 +24,28 @@ public struct EncoderPretrainer: Sendable {
     {
         guard !scenes.isEmpty else { throw .invalidArgument("encoder pre-training needs at least one scene") }
         let o = options
-        let load = o.loadOptions(config)
-        var caches = [NetworkTrainer.FrameCache]()
-        var indices = [[Int]]()
+        var sources = [NetworkTrainer.TrainingFrames]()
         var networks = [SceneCoordinateNetwork]()
         for (k, scene) in scenes.enumerated() {
-            let frames = FeatureBuffer.frameIndices(total: scene.frameCount(.train), maxFrames: o.maxFrames)
-            guard !frames.isEmpty else { throw .invalidArgument("scene \(k) has no training frames") }
-            indices.append(frames)
-            caches.append(NetworkTrainer.FrameCache())
+            let frames = NetworkTrainer.TrainingFrames(scene, options: o, config: config)
+            guard !frames.indices.isEmpty else { throw .invalidArgument("scene \(k) has no training frames") }
             var network = try SceneCoordinateNetwork(config: config, headSeed: mixSeed(o.seed, UInt64(k)))
-            let sample = FeatureBuffer.frameIndices(total: frames.count, maxFrames: 10).map { frames[$0] }
-            var sampled: [Frame] = []
-            var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 38) &+ UInt64(k)))
-            for i in sample { sampled.append(o.augment(try frame(k, i), rng: &rng).frame) }
-            try NetworkTrainer.statistics(&network, provider: scene, frames: sampled, threads: o.threads)
+            try frames.statistics(of: &network, count: 10, seed: mixSeed(o.seed, (1 << 38) &+ UInt64(k)))
+            sources.append(frames)
             networks.append(network)
-        }
-        func frame(_ k: Int, _ index: Int) throws(TrainingError) -> Frame {
-            if let f = caches[k].frames[index] { return f }
-            let f: Frame
-            do { f = try scenes[k].frame(.train, at: index, options: load) } catch { throw .data(error) }
-            if o.cacheFrames { caches[k].frames[index] = f }
-            return f
         }
         var encoder = networks[0].encoder
         let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
         var encoderState = OptimizerState(kind: .adam, parameterCount: encoder.parameterCount)
         var headStates = networks.map { OptimizerState(kind: .adam, parameterCount: $0.head.parameterCount) }
-        let startTime = ContinuousClock.now
-        var windowStart = startTime, window = LossStatistics(), windowCells = 0
+        var window = LossLogWindow(stage: "pretrain", every: logEvery, total: o.iterations)
         for iteration in 0..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 37) &+ UInt64(iteration)))
             var jobs: [(network: SceneCoordinateNetwork, frame: Frame, supervised: [Bool]?)] = []
             var sceneOf: [Int] = []
             for _ in 0..<o.framesPerStep {
                 let k = rng.below(scenes.count)
-                let a = o.augment(try frame(k, indices[k][rng.below(indices[k].count)]), rng: &rng)
+                let a = try sources[k].draw(&rng)
                 networks[k].encoder = encoder
                 jobs.append((networks[k], a.frame, a.supervised))
                 sceneOf.append(k)
@@ -79,19 +64,8 @@ public struct EncoderPretrainer: Sendable {
                 Optimizer.update(&networks[k].head.parameters, gradient: g, state: &headStates[k], learningRate: lr)
             }
             Optimizer.update(&encoder.parameters, gradient: step.encoder, state: &encoderState, learningRate: lr)
-            window.merge(step.stats)
-            windowCells += step.cells
-            let done = iteration + 1
-            if done % max(1, logEvery) == 0 || done == o.iterations {
-                let now = ContinuousClock.now
-                let line = TrainingLogLine(stage: "pretrain", iteration: done, window: window, samples: windowCells,
-                                           learningRate: lr, seconds: InitTrainer.seconds(now - windowStart),
-                                           elapsed: InitTrainer.seconds(now - startTime))
-                log(TrainingProgress(iteration: done, total: o.iterations, line: line))
-                window = LossStatistics()
-                windowCells = 0
-                windowStart = now
-            }
+            window.add(step.stats, samples: step.cells)
+            if let p = window.progress(after: iteration + 1, learningRate: lr) { log(p) }
         }
         var result = networks[0]
         result.encoder = encoder

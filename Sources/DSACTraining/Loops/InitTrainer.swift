@@ -22,16 +22,45 @@ public struct TrainingLogLine: Codable, Sendable, Equatable {
     public var skipped_frames: Int? = nil
 }
 
-extension TrainingLogLine {
-    /// The line of a scene-coordinate-loss stage for a window of `samples` cells that took `seconds`.
-    init(stage: String, iteration: Int, window w: LossStatistics, samples: Int, learningRate: Double,
-         seconds: Double, elapsed: Double) {
+/// The scene-coordinate-loss statistics gathered since the last log line of a stage (init, network, pretrain),
+/// and the next line when one is due: every `every`-th iteration and the last.
+struct LossLogWindow {
+    let stage: String
+    let every: Int
+    let total: Int
+    private let start = ContinuousClock.now
+    private var windowStart = ContinuousClock.now
+    private var stats = LossStatistics()
+    private var samples = 0
+
+    init(stage: String, every: Int, total: Int) {
+        self.stage = stage
+        self.every = max(1, every)
+        self.total = total
+    }
+
+    mutating func add(_ s: LossStatistics, samples n: Int) {
+        stats.merge(s)
+        samples += n
+    }
+
+    /// After iteration `done` (1-based): the progress line if it is due, and a fresh window.
+    mutating func progress(after done: Int, learningRate: Double) -> TrainingProgress? {
+        guard done % every == 0 || done == total else { return nil }
+        let now = ContinuousClock.now
+        let w = stats
         let counted = Double(w.reprojection + w.distance + w.ignored)
-        self.init(stage: stage, iteration: iteration, loss: w.loss / Double(max(1, samples)),
-                  learning_rate: learningRate, reprojection_fraction: Double(w.reprojection) / max(1, counted),
-                  mean_distance_m: w.meanDistance / Double(max(1, w.distanceCount)),
-                  mean_reprojection_px: w.meanReprojection / Double(max(1, w.reprojection)),
-                  samples_per_s: Double(samples) / max(1e-9, seconds), elapsed_s: elapsed)
+        let line = TrainingLogLine(
+            stage: stage, iteration: done, loss: w.loss / Double(max(1, samples)), learning_rate: learningRate,
+            reprojection_fraction: Double(w.reprojection) / max(1, counted),
+            mean_distance_m: w.meanDistance / Double(max(1, w.distanceCount)),
+            mean_reprojection_px: w.meanReprojection / Double(max(1, w.reprojection)),
+            samples_per_s: Double(samples) / max(1e-9, InitTrainer.seconds(now - windowStart)),
+            elapsed_s: InitTrainer.seconds(now - start))
+        stats = LossStatistics()
+        samples = 0
+        windowStart = now
+        return TrainingProgress(iteration: done, total: total, line: line)
     }
 }
 
@@ -96,10 +125,7 @@ public struct InitTrainer: Sendable {
         var x = FeatureMap(channels: d, height: 1, width: b)
         var targets = [LossTarget]()
         targets.reserveCapacity(b)
-        let startTime = ContinuousClock.now
-        var windowStart = ContinuousClock.now, windowSamples = 0
-        var window = LossStatistics()
-        var windowIterations = 0
+        var window = LossLogWindow(stage: "init", every: logEvery, total: o.iterations)
         for iteration in (resume?.iteration ?? 0)..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 32) &+ UInt64(iteration)))
             targets.removeAll(keepingCapacity: true)
@@ -135,22 +161,9 @@ public struct InitTrainer: Sendable {
                                           threads: o.threads)
             let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
             Optimizer.update(&network.head.parameters, gradient: gradient, state: &state, learningRate: lr)
-            window.merge(stats)
-            windowSamples += b
-            windowIterations += 1
+            window.add(stats, samples: b)
             let done = iteration + 1
-            if done % max(1, logEvery) == 0 || done == o.iterations {
-                let now = ContinuousClock.now
-                let seconds = Self.seconds(now - windowStart)
-                let line = TrainingLogLine(stage: "init", iteration: done, window: window, samples: windowSamples,
-                                           learningRate: lr, seconds: seconds,
-                                           elapsed: Self.seconds(now - startTime))
-                log(TrainingProgress(iteration: done, total: o.iterations, line: line))
-                window = LossStatistics()
-                windowSamples = 0
-                windowIterations = 0
-                windowStart = now
-            }
+            if let p = window.progress(after: done, learningRate: lr) { log(p) }
             if let checkpointing, checkpointing.every > 0, done % checkpointing.every == 0, done < o.iterations {
                 try Self.writeCheckpoint(network, state: state, iteration: done, stage: "init",
                                          fingerprint: o.fingerprint, to: checkpointing.path)

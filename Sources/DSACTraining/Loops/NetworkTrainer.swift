@@ -227,12 +227,49 @@ public struct NetworkTrainer: Sendable {
             for i in encoder.indices { encoder[i] += step.encoder[i] }
             heads.append(step.head.map { $0 * scale })
         }
-        if n > 1 { for i in encoder.indices { encoder[i] *= scale } }
+        for i in encoder.indices { encoder[i] *= scale }
         return (stats, cells, heads, encoder)
     }
 
-    final class FrameCache: @unchecked Sendable {
-        var frames: [Int: Frame] = [:]
+    /// One data set's training frames as the whole-network stages read them: each loaded (decoded or rendered)
+    /// once and kept when the options say so, drawn at random and augmented.
+    final class TrainingFrames: @unchecked Sendable {
+        let provider: FrameProvider
+        let options: NetworkTrainingOptions
+        /// The training frames in use (`maxFrames` evenly spaced).
+        let indices: [Int]
+        private let load: LoadOptions
+        private var kept: [Int: Frame] = [:]
+
+        init(_ provider: FrameProvider, options: NetworkTrainingOptions, config: NetworkConfig) {
+            self.provider = provider
+            self.options = options
+            indices = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: options.maxFrames)
+            load = options.loadOptions(config)
+        }
+
+        func frame(_ index: Int) throws(TrainingError) -> Frame {
+            if let f = kept[index] { return f }
+            let f: Frame
+            do { f = try provider.frame(.train, at: index, options: load) } catch { throw .data(error) }
+            if options.cacheFrames { kept[index] = f }
+            return f
+        }
+
+        /// A random training frame, augmented; both drawn from `rng`.
+        func draw(_ rng: inout SeededGenerator) throws(TrainingError) -> (frame: Frame, supervised: [Bool]?) {
+            options.augment(try frame(indices[rng.below(indices.count)]), rng: &rng)
+        }
+
+        /// `network`'s feature statistics and scene mean from `count` evenly spaced frames, augmented from `seed`.
+        func statistics(of network: inout SceneCoordinateNetwork, count: Int, seed: UInt64) throws(TrainingError) {
+            var rng = SeededGenerator(seed: seed)
+            var frames: [Frame] = []
+            for k in FeatureBuffer.frameIndices(total: indices.count, maxFrames: count) {
+                frames.append(options.augment(try frame(indices[k]), rng: &rng).frame)
+            }
+            try NetworkTrainer.statistics(&network, provider: provider, frames: frames, threads: options.threads)
+        }
     }
 
     /// Trains `start` in place of its encoder and head; its feature statistics and scene mean are computed first
@@ -243,36 +280,18 @@ public struct NetworkTrainer: Sendable {
     {
         let o = options
         var network = start
-        let indices = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.maxFrames)
-        guard !indices.isEmpty else { throw .invalidArgument("the data set has no training frames") }
-        let load = o.loadOptions(network.config)
-        let cache = FrameCache()
-        func frame(_ index: Int) throws(TrainingError) -> Frame {
-            if let f = cache.frames[index] { return f }
-            let f: Frame
-            do { f = try provider.frame(.train, at: index, options: load) } catch { throw .data(error) }
-            if o.cacheFrames { cache.frames[index] = f }
-            return f
-        }
-        if computeStatistics {
-            let sample = FeatureBuffer.frameIndices(total: indices.count, maxFrames: 20).map { indices[$0] }
-            var frames: [Frame] = []
-            var rng = SeededGenerator(seed: mixSeed(o.seed, 1 << 38))
-            for i in sample { frames.append(o.augment(try frame(i), rng: &rng).frame) }
-            try Self.statistics(&network, provider: provider, frames: frames, threads: o.threads)
-        }
+        let frames = TrainingFrames(provider, options: o, config: network.config)
+        guard !frames.indices.isEmpty else { throw .invalidArgument("the data set has no training frames") }
+        if computeStatistics { try frames.statistics(of: &network, count: 20, seed: mixSeed(o.seed, 1 << 38)) }
         let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
         var encoderState = OptimizerState(kind: .adam, parameterCount: network.encoder.parameterCount)
         var headState = OptimizerState(kind: .adam, parameterCount: network.head.parameterCount)
-        let startTime = ContinuousClock.now
-        var windowStart = startTime
-        var window = LossStatistics()
-        var windowCells = 0
+        var window = LossLogWindow(stage: "network", every: logEvery, total: o.iterations)
         for iteration in 0..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(o.seed, (1 << 36) &+ UInt64(iteration)))
             var jobs: [(network: SceneCoordinateNetwork, frame: Frame, supervised: [Bool]?)] = []
             for _ in 0..<o.framesPerStep {
-                let a = o.augment(try frame(indices[rng.below(indices.count)]), rng: &rng)
+                let a = try frames.draw(&rng)
                 jobs.append((network, a.frame, a.supervised))
             }
             let step = try Self.batchGradients(jobs, loss: o.loss, threads: o.threads)
@@ -286,20 +305,8 @@ public struct NetworkTrainer: Sendable {
             Optimizer.update(&network.head.parameters, gradient: headGradient, state: &headState, learningRate: lr)
             Optimizer.update(&network.encoder.parameters, gradient: step.encoder, state: &encoderState,
                              learningRate: lr)
-            window.merge(step.stats)
-            windowCells += step.cells
-            let done = iteration + 1
-            if done % max(1, logEvery) == 0 || done == o.iterations {
-                let now = ContinuousClock.now
-                let seconds = InitTrainer.seconds(now - windowStart)
-                let line = TrainingLogLine(stage: "network", iteration: done, window: window, samples: windowCells,
-                                           learningRate: lr, seconds: seconds,
-                                           elapsed: InitTrainer.seconds(now - startTime))
-                log(TrainingProgress(iteration: done, total: o.iterations, line: line))
-                window = LossStatistics()
-                windowCells = 0
-                windowStart = now
-            }
+            window.add(step.stats, samples: step.cells)
+            if let p = window.progress(after: iteration + 1, learningRate: lr) { log(p) }
         }
         return network
     }
