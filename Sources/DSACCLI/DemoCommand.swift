@@ -17,7 +17,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Output folder.") var out = "demo-output"
     @Option(name: .customLong("train-frames"), help: "Training frames rendered.") var trainFrames = 1200
-    @Option(name: .customLong("train-turns"), help: "Turns of the mapping run around the room.") var trainTurns = 8.0
+    @Option(name: .customLong("train-turns"), help: "Turns of the mapping run around the room.") var trainTurns = SyntheticOptions.mappingRunTurns
     @Option(name: .customLong("test-frames"), help: "Held-out test frames rendered.") var testFrames = 200
     @Option(help: "Init-stage iterations.") var iterations = 4000
     @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage).") var e2eIterations = 100

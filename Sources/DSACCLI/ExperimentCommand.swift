@@ -67,7 +67,7 @@ struct AblationCommand: ParsableCommand {
                 // The demo's room and mapping run (1,200 frames circling it 8 times), rendered at 320×240.
                 var s = SyntheticOptions(width: 320, height: 240, trainFrames: 1200, testFrames: 200)
                 s.testTurns = 1
-                s.trainTurns = 8
+                s.trainTurns = SyntheticOptions.mappingRunTurns
                 provider = try SyntheticScene(name: "room", seed: 1, options: s)
             }
             var o = AblationOptions()

@@ -57,7 +57,7 @@ struct PretrainCommand: ParsableCommand {
             let providers: [FrameProvider] = try list.map { name, seed in
                 var options = SyntheticOptions(width: 2 * imageHeight * 4 / 3, height: 2 * imageHeight,
                                                trainFrames: frames, testFrames: 1)
-                options.trainTurns = 8
+                options.trainTurns = SyntheticOptions.mappingRunTurns
                 return try SyntheticScene(name: name, seed: seed, options: options)
             }
             var o = NetworkTrainingOptions()

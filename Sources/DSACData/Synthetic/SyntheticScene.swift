@@ -14,6 +14,9 @@ public struct SyntheticOptions: Sendable, Equatable {
     public var lightingChanges: Bool = false
     /// How many times the train / test camera turns around the room over its sequence.
     public var trainTurns: Double = 2
+    /// Turns of a thorough mapping run (the demo's, the ablation's and pre-training's): with them the nearest
+    /// training view looking within 15° of a test view is a median 0.33 m away, against 0.68 m with 2.
+    public static let mappingRunTurns: Double = 8
     public var testTurns: Double = 1
 
     public init(width: Int = 640, height: Int = 480, trainFrames: Int = 1000, testFrames: Int = 500,
