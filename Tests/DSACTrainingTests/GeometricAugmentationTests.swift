@@ -15,7 +15,7 @@ import Testing
     @Test(arguments: [(1.0, 0.0), (1.5, 0.0), (0.7, 0.0), (1.0, 0.4), (1.3, -0.25), (0.8, 0.5)])
     func coordinatesReprojectToTheirCells(scale: Double, roll: Double) throws {
         let source = try Self.scene.frame(.train, at: 3, options: LoadOptions(stride: 1))
-        let (f, inside) = GeometricAugmentation.view(source, width: 160, height: 120, scale: scale, roll: roll)
+        let (f, inside) = GeometricAugmentation.apply(source, width: 160, height: 120, scale: scale, roll: roll)
         let grid = try #require(f.sceneCoordinates)
         // Padding cells have no truth; zooming in without roll leaves none.
         for i in inside.indices where !inside[i] { #expect(grid.mask[i] == 0) }
@@ -41,7 +41,7 @@ import Testing
 
     @Test func imageMatchesADirectRenderOfTheAugmentedCamera() throws {
         let source = try Self.scene.frame(.train, at: 5, options: LoadOptions(stride: 1))
-        let f = GeometricAugmentation.apply(source, width: 160, height: 120, scale: 1.25, roll: 0.3)
+        let f = GeometricAugmentation.apply(source, width: 160, height: 120, scale: 1.25, roll: 0.3).frame
         let direct = try Self.scene.render(worldFromCam: f.worldFromCam, intrinsics: f.intrinsics, width: 160,
                                            height: 120, surfaces: false)
         var diff = [Double]()

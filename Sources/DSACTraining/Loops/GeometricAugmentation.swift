@@ -11,16 +11,10 @@ public enum GeometricAugmentation {
     /// The output frame: `width × height` pixels, focal length `scale ×` the source's (rescaled to the output
     /// height), principal point rescaled, camera rolled by `roll` radians (camFromWorld ← Rz(roll) · camFromWorld).
     /// Pixels that fall outside the source are black and have no ground truth. Ground truth at `stride`.
-    public static func apply(_ source: Frame, width: Int, height: Int, scale: Double, roll: Double,
-                             stride: Int = NetworkConfig.outputStride) -> Frame
-    {
-        view(source, width: width, height: height, scale: scale, roll: roll, stride: stride).frame
-    }
-
-    /// `apply`, and which cells (row-major, at `stride`) see the source at all: the others are padding, and no
+    /// `inside` says which cells (row-major, at `stride`) see the source at all: the others are padding, and no
     /// loss may ask anything of them (the reprojection loss would otherwise pull them onto their rays).
-    public static func view(_ source: Frame, width: Int, height: Int, scale: Double, roll: Double,
-                            stride: Int = NetworkConfig.outputStride) -> (frame: Frame, inside: [Bool])
+    public static func apply(_ source: Frame, width: Int, height: Int, scale: Double, roll: Double,
+                             stride: Int = NetworkConfig.outputStride) -> (frame: Frame, inside: [Bool])
     {
         let k = Double(height) / Double(source.image.height)
         let s = source.intrinsics

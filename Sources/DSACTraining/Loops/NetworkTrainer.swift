@@ -68,8 +68,8 @@ public struct NetworkTrainingOptions: Sendable, Hashable, Codable {
             let logScale = log(scale) * (2 * uniform(&rng) - 1)
             let roll = rollDegrees * Double.pi / 180 * (2 * uniform(&rng) - 1)
             let width = max(1, (frame.image.width * imageHeight + frame.image.height / 2) / frame.image.height)
-            (f, inside) = GeometricAugmentation.view(frame, width: width, height: imageHeight, scale: exp(logScale),
-                                                     roll: roll)
+            (f, inside) = GeometricAugmentation.apply(frame, width: width, height: imageHeight, scale: exp(logScale),
+                                                      roll: roll)
         }
         FeatureBuffer.jitter(&f.image, brightness: brightness, contrast: contrast, rng: &rng)
         return (f, inside)
