@@ -37,19 +37,7 @@ public struct AblationFrame: Sendable {
     /// Correspondences of a head prediction (3 × cells, planar, relative to the scene mean): cell (r, c) at pixel
     /// (8c + 4, 8r + 4), row-major.
     func correspondences(_ prediction: FeatureMap, sceneMean: SIMD3<Float>) throws(DSACError) -> Correspondences {
-        let cells = features.plane, p = prediction.values
-        var px = [Float](), py = [Float](), sx = [Float](), sy = [Float](), sz = [Float]()
-        px.reserveCapacity(cells)
-        for r in 0..<features.height {
-            for c in 0..<features.width {
-                let i = r * features.width + c
-                px.append(Float(8 * c + 4))
-                py.append(Float(8 * r + 4))
-                sx.append(p[i] + sceneMean.x)
-                sy.append(p[cells + i] + sceneMean.y)
-                sz.append(p[2 * cells + i] + sceneMean.z)
-            }
-        }
-        return try Correspondences(pixelX: px, pixelY: py, sceneX: sx, sceneY: sy, sceneZ: sz)
+        try SceneCoordinateNetwork.correspondences(prediction, width: features.width, height: features.height,
+                                                   sceneMean: sceneMean)
     }
 }

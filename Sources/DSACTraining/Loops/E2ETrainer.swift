@@ -79,22 +79,10 @@ public struct E2ETrainer: Sendable {
             let cells = f.plane
             let x = FeatureMap(channels: f.channels, height: 1, width: cells, values: f.values)
             let activations = try network.head.forward(x, threads: o.threads)
-            let p = activations.prediction.values
-            var px = [Float](), py = [Float](), sx = [Float](), sy = [Float](), sz = [Float]()
-            px.reserveCapacity(cells)
-            for r in 0..<f.height {
-                for c in 0..<f.width {
-                    let i = r * f.width + c
-                    px.append(Float(8 * c + 4))
-                    py.append(Float(8 * r + 4))
-                    sx.append(p[i] + network.sceneMean.x)
-                    sy.append(p[cells + i] + network.sceneMean.y)
-                    sz.append(p[2 * cells + i] + network.sceneMean.z)
-                }
-            }
             layerOptions.seed = rng.next()
             do {
-                let c = try Correspondences(pixelX: px, pixelY: py, sceneX: sx, sceneY: sy, sceneZ: sz)
+                let c = try SceneCoordinateNetwork.correspondences(activations.prediction, width: f.width,
+                                                                   height: f.height, sceneMean: network.sceneMean)
                 let layer = try ExpectedLoss(options: layerOptions)
                 let (forward, gradient) = try layer.evaluate(c, intrinsics: frame.intrinsics,
                                                              target: frame.camFromWorld)

@@ -87,6 +87,26 @@ public struct SceneCoordinateNetwork: Sendable {
         return out
     }
 
+    /// Correspondences of a head prediction on a `width × height` cell grid (3 × cells, planar, relative to
+    /// `sceneMean`): cell (c, r) at pixel (8c + 4, 8r + 4), row-major.
+    public static func correspondences(_ prediction: FeatureMap, width: Int, height: Int,
+                                       sceneMean: SIMD3<Float>) throws(DSACError) -> Correspondences {
+        let cells = width * height, p = prediction.values
+        var px = [Float](), py = [Float](), sx = [Float](), sy = [Float](), sz = [Float]()
+        px.reserveCapacity(cells)
+        for r in 0..<height {
+            for c in 0..<width {
+                let i = r * width + c
+                px.append(Float(8 * c + 4))
+                py.append(Float(8 * r + 4))
+                sx.append(p[i] + sceneMean.x)
+                sy.append(p[cells + i] + sceneMean.y)
+                sz.append(p[2 * cells + i] + sceneMean.z)
+            }
+        }
+        return try Correspondences(pixelX: px, pixelY: py, sceneX: sx, sceneY: sy, sceneZ: sz)
+    }
+
     /// The scene-coordinate map of an image, and the milliseconds it took.
     public func predict(_ image: Image, threads: Int) throws(TrainingError) -> (map: SceneCoordinateMap, ms: Double) {
         guard (1...LocalizerOptions.maxThreads).contains(threads) else {
