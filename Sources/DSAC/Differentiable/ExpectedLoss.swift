@@ -203,16 +203,9 @@ public struct ExpectedLoss: Sendable {
         case .softInlier(let s):
             scoreOptions = s
         case .learned(let fn):
-            let validIndices = (0..<m).filter { f.pool.valid[$0] }
-            let out = try fn.backward(c, intrinsics: intrinsics, hypotheses: validIndices.map { f.pool.poses[$0] },
-                                      scoreGradient: validIndices.map { scoreGradient[$0] })
-            guard out.coordinates.isEmpty || out.coordinates.count == 3 * n,
-                out.poses.isEmpty || out.poses.count == 6 * validIndices.count
-            else { throw .invalidBuffer("the learned score's backward returned buffers of the wrong size") }
-            for (k, j) in validIndices.enumerated() where !out.poses.isEmpty {
-                for d in 0..<6 { poseGradient[6 * j + d] += out.poses[6 * k + d] }
-            }
-            learnedDirect = out.coordinates
+            learnedDirect = try fn.backward(c, intrinsics: intrinsics, pool: f.pool.poses,
+                                            valid: (0..<m).filter { f.pool.valid[$0] }, scoreGradient: scoreGradient,
+                                            into: &poseGradient)
         }
         let preparation = milliseconds(since: clock)
         let refinedFlags = f.isRefined.map { UInt8($0 ? 1 : 0) }

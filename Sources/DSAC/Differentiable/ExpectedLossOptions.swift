@@ -21,6 +21,23 @@ public protocol LearnedHypothesisScore: Sendable {
         throws(DSACError) -> (coordinates: [Double], poses: [Double])
 }
 
+extension LearnedHypothesisScore {
+    /// `backward` for the pool hypotheses at `valid` (the ones that were scored), checked: their dE/dh_j is added
+    /// into `poseGradient` (6 per pool hypothesis), and the direct dE/dX (N×3, or empty) is returned.
+    func backward(_ c: Correspondences, intrinsics: Intrinsics, pool: [Pose], valid: [Int], scoreGradient: [Double],
+                  into poseGradient: inout [Double]) throws(DSACError) -> [Double] {
+        let out = try backward(c, intrinsics: intrinsics, hypotheses: valid.map { pool[$0] },
+                               scoreGradient: valid.map { scoreGradient[$0] })
+        guard out.coordinates.isEmpty || out.coordinates.count == 3 * c.count,
+            out.poses.isEmpty || out.poses.count == 6 * valid.count
+        else { throw .invalidBuffer("the learned score's backward returned buffers of the wrong size") }
+        for (k, j) in valid.enumerated() where !out.poses.isEmpty {
+            for d in 0..<6 { poseGradient[6 * j + d] += out.poses[6 * k + d] }
+        }
+        return out.coordinates
+    }
+}
+
 /// The hypothesis score of the layer.
 public enum HypothesisScore: Sendable {
     /// The soft inlier score s = α Σ sig(β (τ − e_i)) (÷ N when normalised), float64 in the training path.

@@ -164,15 +164,8 @@ public struct SoftAM: Sendable {
         switch layer.score {
         case .softInlier(let s): scoreOptions = s
         case .learned(let fn):
-            let out = try fn.backward(c, intrinsics: intrinsics, hypotheses: validPoses,
-                                      scoreGradient: valid.map { scoreGradient[$0] })
-            guard out.coordinates.isEmpty || out.coordinates.count == 3 * n,
-                out.poses.isEmpty || out.poses.count == 6 * valid.count
-            else { throw .invalidBuffer("the learned score's backward returned buffers of the wrong size") }
-            for (k, j) in valid.enumerated() where !out.poses.isEmpty {
-                for d in 0..<6 { poseGradient[6 * j + d] += out.poses[6 * k + d] }
-            }
-            learnedDirect = out.coordinates
+            learnedDirect = try fn.backward(c, intrinsics: intrinsics, pool: f.pool.poses, valid: valid,
+                                            scoreGradient: scoreGradient, into: &poseGradient)
         }
         // Averaging path: scores (direct + through the minimal sets) and hypotheses (minimal sets).
         let pool = try DifferentiableKernels.backward(
