@@ -343,6 +343,8 @@ typedef struct {
     float scale;       /* pattern period, metres, > 0 */
     float angle;       /* pattern rotation in the face plane, radians */
     float variation;   /* amplitude of a low-frequency (~2 m) brightness variation, [0, 1] */
+    float detail;      /* amplitude of fine, non-repeating detail (brightness and colour, periods 0.5 m to 3 cm),
+                          different on every face, [0, 1]; 0: none */
 } dsac_render_material;
 
 typedef struct {

@@ -40,6 +40,8 @@ struct SynthCommand: ParsableCommand {
 
     @Option(name: .customLong("train-turns"), help: "Turns of the training camera around the room (its coverage).")
     var trainTurns: Double = SyntheticOptions().trainTurns
+    @Option(help: "Amplitude of the fine, non-repeating surface detail, 0–1 (0: flat patterns).")
+    var detail: Float = SyntheticOptions().surfaceDetail
 
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -57,6 +59,7 @@ struct SynthCommand: ParsableCommand {
                                        noiseSigma: noise, lightingChanges: lightingChanges)
         options.testTurns = 1
         options.trainTurns = trainTurns
+        options.surfaceDetail = detail
         do {
             let synthetic = try SyntheticScene(name: scene, seed: seed, options: options)
             let bar = ProgressBar(label: "rendering", enabled: !quiet)

@@ -108,6 +108,39 @@ struct RendererTests {
         #expect(spread > 0.03)
     }
 
+    @Test("surface detail breaks a pattern's periodicity: a shift by one period looks the same only without it")
+    func detailIsNotPeriodic() throws {
+        // A room whose faces all carry one checker (period 2 × 0.5 m), lit by ambient light only; the camera looks
+        // at the +x wall from 3 m and moves along it by exactly one period.
+        func render(detail: Float, cameraY: Double) throws -> RenderKernel.Output {
+            let checker = SceneDescription.Material(pattern: .checker, seed: 7, colorA: SIMD3(0.8, 0.3, 0.2),
+                                                    colorB: SIMD3(0.2, 0.5, 0.7), scale: 0.5, angle: 0, variation: 0,
+                                                    detail: detail)
+            let room = SceneDescription.Box(center: SIMD3(0, 0, 1.5), halfSize: SIMD3(3, 3, 1.5), yaw: 0,
+                                            materials: [Int32](repeating: 0, count: 6), inside: true)
+            let scene = SceneDescription(roomSize: SIMD3(6, 6, 3), boxes: [room], materials: [checker], lights: [],
+                                         ambient: SIMD3(repeating: 1))
+            // Columns of world_from_cam: right (−y), down (−z), forward (+x).
+            let worldFromCam = Pose(rotation: Matrix3(rows: SIMD3(0, 0, 1), SIMD3(-1, 0, 0), SIMD3(0, -1, 0)),
+                                    translation: SIMD3(0, cameraY, 1.5))
+            let k = Intrinsics(fx: 131.25, fy: 131.25, cx: 80, cy: 60)
+            return try RenderKernel.render(scene, intrinsics: k, camFromWorld: worldFromCam.inverse, width: 160,
+                                           height: 120, exposure: 1, lightScale: 1, noiseSigma: 0, noiseSeed: 0,
+                                           threads: 2, wantSurface: false)
+        }
+        func meanDifference(_ a: [Float], _ b: [Float]) -> Float {
+            zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(a.count)
+        }
+        let flat = (try render(detail: 0, cameraY: 0), try render(detail: 0, cameraY: 1))
+        let detailed = (try render(detail: 0.12, cameraY: 0), try render(detail: 0.12, cameraY: 1))
+        #expect(meanDifference(flat.0.rgb, flat.1.rgb) < 1e-4)
+        #expect(meanDifference(detailed.0.rgb, detailed.1.rgb) > 0.01)
+        #expect(flat.0.depth == detailed.0.depth)
+        // The detail changes the look, not the pattern underneath: the same mean colour within a few percent.
+        let means = [flat.0.rgb, detailed.0.rgb].map { $0.reduce(0, +) / Float($0.count) }
+        #expect(abs(means[0] - means[1]) < 0.05 * means[0])
+    }
+
     @Test("in-memory frames carry exact ground truth at stride 8")
     func frames() throws {
         let scene = try SyntheticScene(name: "studio", seed: 1, options: Self.options)

@@ -154,6 +154,8 @@ enum DSACExecutable {
         try expectFailure(["test", "--dataset", folder + "/empty", "--model", folder + "/m", "--inlier-threshold",
                            "nan"], says: ["inlier-threshold"])
         try expectFailure(["synth", "--out", folder + "/s", "--train-turns", "inf", "--quiet"], says: ["turns"])
+        try expectFailure(["synth", "--out", folder + "/s", "--detail", "1.5", "--quiet"], says: ["surface detail"])
+        try expectFailure(["synth", "--out", folder + "/s", "--detail", "nan", "--quiet"], says: ["surface detail"])
         try expectFailure(["pretrain", "--scenes", "room", "--quiet"], says: ["PRESET:SEED"])
         try expectFailure(["pretrain", "--scenes", "cave:1", "--iterations", "1", "--quiet"], says: ["cave"])
     }

@@ -304,7 +304,8 @@ dsac_status render_frame(const dsac_render_scene &scene, const dsac_intrinsics &
                                          std::max(0.05 * dir_len, std::fabs(dot3(n, dir)));
                 const dsac_render_material &m = scene.materials[scene.boxes[hit.box].material[hit.face]];
                 const int32_t mi = scene.boxes[hit.box].material[hit.face];
-                const Rgb albedo = texture_albedo(m, angle_cos[mi], angle_sin[mi], fu, fv, footprint);
+                const Rgb albedo = texture_albedo(m, angle_cos[mi], angle_sin[mi], fu, fv, footprint,
+                                                  static_cast<uint32_t>(hit.box * 6 + hit.face));
                 // Lambert: sum_k I_k max(0, n.l_k) / (|l_k| (1 + falloff_k |l_k|^2)), l_k = light - x; float.
                 float light[3] = {scene.ambient[0], scene.ambient[1], scene.ambient[2]};
                 const float px = static_cast<float>(x.x), py = static_cast<float>(x.y), pz = static_cast<float>(x.z);

@@ -13,9 +13,10 @@ struct Rgb {
 };
 
 // Albedo of material m at face coordinates (u, v) metres; footprint = size of one pixel on the surface (metres);
-// (cos_angle, sin_angle) = the cosine and sine of m.angle, computed once per frame by the caller.
+// (cos_angle, sin_angle) = the cosine and sine of m.angle, computed once per frame by the caller; face = the
+// surface's key (box * 6 + face), which makes m.detail different on every face.
 Rgb texture_albedo(const dsac_render_material &m, double cos_angle, double sin_angle, double u, double v,
-                   double footprint);
+                   double footprint, uint32_t face);
 
 // Counter-based hashes (stateless, so results never depend on the thread count).
 uint64_t hash64(uint64_t x);

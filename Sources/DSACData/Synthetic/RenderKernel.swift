@@ -24,7 +24,7 @@ enum RenderKernel {
         let materials: [dsac_render_material] = scene.materials.map { m in
             dsac_render_material(pattern: m.pattern.rawValue, seed: m.seed, color_a: (m.colorA.x, m.colorA.y, m.colorA.z),
                                  color_b: (m.colorB.x, m.colorB.y, m.colorB.z), scale: m.scale, angle: m.angle,
-                                 variation: m.variation)
+                                 variation: m.variation, detail: m.detail)
         }
         let lights: [dsac_render_light] = scene.lights.map { l in
             dsac_render_light(position: (l.position.x, l.position.y, l.position.z),

@@ -18,6 +18,9 @@ public struct SceneDescription: Sendable, Equatable {
         public var angle: Float
         /// Amplitude of the low-frequency brightness variation, 0–1.
         public var variation: Float
+        /// Amplitude of fine, non-repeating detail (brightness and colour, periods 0.5 m to 3 cm), different on
+        /// every face, 0–1; 0: none.
+        public var detail: Float = 0
     }
 
     public struct Box: Sendable, Equatable {

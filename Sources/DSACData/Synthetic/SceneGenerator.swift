@@ -32,7 +32,9 @@ public enum SceneGenerator {
     /// Free space the camera may move in: the room minus a band along the walls for furniture.
     static let wallBand = 1.2
 
-    public static func generate(_ preset: Preset, seed: UInt64) -> SceneDescription {
+    /// `detail`: the amplitude of every material's fine surface detail (`Material.detail`); it draws nothing from
+    /// the generator, so the layout and patterns of a (preset, seed) are the same for any detail.
+    public static func generate(_ preset: Preset, seed: UInt64, detail: Float = 0) -> SceneDescription {
         var rng = SeededGenerator(seed: seed ^ fnv1a(preset.name))
         var materials: [SceneDescription.Material] = []
         func material(_ patterns: [SceneDescription.Pattern], scale: ClosedRange<Float>, variation: Float = 0.3)
@@ -42,7 +44,8 @@ public enum SceneGenerator {
             let a = randomColour(&rng), b = randomColour(&rng)
             materials.append(.init(pattern: pattern, seed: UInt32(truncatingIfNeeded: rng.next()), colorA: a, colorB: b,
                                    scale: Float.random(in: scale, using: &rng),
-                                   angle: Float.random(in: 0...Float.pi, using: &rng), variation: variation))
+                                   angle: Float.random(in: 0...Float.pi, using: &rng), variation: variation,
+                                   detail: detail))
             return Int32(materials.count - 1)
         }
         let size = preset.roomSize

@@ -18,6 +18,11 @@ public struct SyntheticOptions: Sendable, Equatable {
     /// training view looking within 15° of a test view is a median 0.33 m away, against 0.68 m with 2.
     public static let mappingRunTurns: Double = 8
     public var testTurns: Double = 1
+    /// Amplitude of the fine, non-repeating surface detail every material carries (`Material.detail`); 0 renders
+    /// the flat, periodic patterns of earlier versions, with the same layout. The default, 0.12, is where a classical
+    /// SIFT + P3P RANSAC localizer finds 78.5% of the room's held-out frames within 5 cm/5° (33% without detail):
+    /// walls that can be told apart, as real ones can, without making the scene trivial.
+    public var surfaceDetail: Float = 0.12
 
     public init(width: Int = 640, height: Int = 480, trainFrames: Int = 1000, testFrames: Int = 500,
                 noiseSigma: Float = 0, lightingChanges: Bool = false) {
@@ -38,6 +43,9 @@ public struct SyntheticOptions: Sendable, Equatable {
         }
         guard noiseSigma >= 0, noiseSigma <= 1, noiseSigma.isFinite else {
             throw .invalidArgument("noise sigma must be in [0, 1] (got \(noiseSigma))")
+        }
+        guard surfaceDetail >= 0, surfaceDetail <= 1, surfaceDetail.isFinite else {
+            throw .invalidArgument("surface detail must be in [0, 1] (got \(surfaceDetail))")
         }
         guard trainTurns.isFinite, testTurns.isFinite, abs(trainTurns) <= 1000, abs(testTurns) <= 1000 else {
             throw .invalidArgument("camera turns must be finite and at most 1000 (train \(trainTurns), test \(testTurns))")
@@ -76,7 +84,7 @@ public struct SyntheticScene: FrameProvider {
         self.name = preset.name
         self.seed = seed
         self.options = options
-        description = SceneGenerator.generate(preset, seed: seed)
+        description = SceneGenerator.generate(preset, seed: seed, detail: options.surfaceDetail)
         let f = 525.0 * Double(options.width) / 640
         intrinsics = Intrinsics(fx: f, fy: f, cx: Double(options.width) / 2, cy: Double(options.height) / 2)
         trainTrajectory = Trajectory(room: preset.roomSize, frames: options.trainFrames, turns: options.trainTurns,

@@ -35,6 +35,7 @@ public enum SyntheticWriter {
             train frames: \(o.trainFrames) (seq-01)
             test frames: \(o.testFrames) (seq-02)
             noise sigma: \(o.noiseSigma)
+            surface detail: \(o.surfaceDetail)
             lighting changes: \(o.lightingChanges)
             depth: registered to colour, z in millimetres (16-bit PNG), 0 = no surface
 

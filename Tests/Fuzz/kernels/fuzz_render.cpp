@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         m.scale = static_cast<float>(in.number(1));
         m.angle = static_cast<float>(in.number(3));
         m.variation = static_cast<float>(in.number(1));
+        m.detail = static_cast<float>(in.number(1));
     }
     for (auto &l : lights) {
         for (int k = 0; k < 3; ++k) l.position[k] = in.number(3), l.intensity[k] = static_cast<float>(in.number(1));
