@@ -53,4 +53,12 @@ enum NetworkKernels {
                                                  Int64(outHeight), Int64(outWidth), outputGradient, Int32(threads),
                                                  inputGradient), "upsample backward")
     }
+
+    /// C[m × n] = A[m × k] · B[k × n], or A · Bᵀ with B stored n × k when `transposeB`; row-major; `accumulate`
+    /// adds to C.
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, transposeB: Bool,
+                     accumulate: Bool, threads: Int, c: UnsafeMutablePointer<Float>) throws(TrainingError) {
+        try check(dsac_gemm(Int64(m), Int64(n), Int64(k), a, b, transposeB ? 1 : 0, accumulate ? 1 : 0,
+                            Int32(threads), c), "gemm")
+    }
 }
