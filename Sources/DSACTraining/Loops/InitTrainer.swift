@@ -20,6 +20,8 @@ public struct TrainingLogLine: Codable, Sendable, Equatable {
     /// hypothesis).
     public var within_5cm_5deg: Double? = nil
     public var skipped_frames: Int? = nil
+    /// Contrastive pre-training only: fraction of matches whose true position outscored every other cell.
+    public var match_top1: Double? = nil
 }
 
 /// The scene-coordinate-loss statistics gathered since the last log line of a stage (init, network, pretrain),
