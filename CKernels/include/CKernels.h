@@ -320,6 +320,28 @@ dsac_status dsac_gemm(int64_t m, int64_t n, int64_t k, const float *a, const flo
                       int32_t accumulate, int32_t threads, float *c);
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Scene-memory kernels (used by DSACTraining's memory head): nearest neighbours by inner product among unit
+ * vectors, row-major float32. Each query's answer is computed by one thread, ties go to the lower index: the same
+ * bits on any thread count. Non-finite input is DSAC_ERROR_DEGENERATE.
+ * ------------------------------------------------------------------------------------------------------- */
+
+/* For each of n points (n x d) the centroid (k x d) with the largest inner product, and that product. */
+dsac_status dsac_nearest_centroid(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids,
+                                  int32_t threads, int32_t *index, float *similarity);
+
+/* Inverted-file search. keys (m x d, m = offsets[lists] >= 1) are stored list by list: list l holds rows
+ * offsets[l] ..< offsets[l + 1] (non-decreasing, offsets[0] = 0). Each of the q queries visits the nprobe non-empty
+ * lists whose centroids (lists x d) score highest and gets the key row with the largest inner product. */
+dsac_status dsac_ivf_search(int64_t q, int64_t lists, int64_t d, const float *queries, const float *centroids,
+                            const int64_t *offsets, const float *keys, int32_t nprobe, int32_t threads,
+                            int64_t *index, float *similarity);
+
+/* Eigen-decomposition of a symmetric n x n matrix (row-major, float64; only the lower triangle is read):
+ * eigenvalues in DECREASING order, eigenvectors as the COLUMNS of the row-major n x n output, each of unit length
+ * with its largest-magnitude component positive (a sign convention, so results are reproducible). */
+dsac_status dsac_symmetric_eigen(int64_t n, const double *matrix, double *eigenvalues, double *eigenvectors);
+
+/* ---------------------------------------------------------------------------------------------------------
  * Data kernels (used by DSACData: synthetic rendering)
  * ------------------------------------------------------------------------------------------------------- */
 

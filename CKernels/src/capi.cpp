@@ -506,6 +506,83 @@ dsac_status dsac_gemm(int64_t m, int64_t n, int64_t k, const float *a, const flo
     });
 }
 
+// ---- Scene-memory kernels (memory/) ----
+}  // extern "C"
+
+#include <Eigen/Eigenvalues>
+
+#include "memory/ivf.h"
+
+namespace {
+
+bool all_finite(const float *v, int64_t count) {
+    for (int64_t i = 0; i < count; ++i)
+        if (!std::isfinite(v[i])) return false;
+    return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+dsac_status dsac_nearest_centroid(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids,
+                                  int32_t threads, int32_t *index, float *similarity) {
+    return guarded([&]() -> dsac_status {
+        if (n < 1 || k < 1 || d < 1 || k > INT32_MAX) return DSAC_ERROR_INVALID_SIZE;
+        if (!points || !centroids || !index || !similarity) return DSAC_ERROR_NULL_POINTER;
+        if (!valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (!all_finite(points, n * d) || !all_finite(centroids, k * d)) return DSAC_ERROR_DEGENERATE;
+        dsac::memory::nearest_centroid(n, k, d, points, centroids, threads, index, similarity);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_ivf_search(int64_t q, int64_t lists, int64_t d, const float *queries, const float *centroids,
+                            const int64_t *offsets, const float *keys, int32_t nprobe, int32_t threads,
+                            int64_t *index, float *similarity) {
+    return guarded([&]() -> dsac_status {
+        if (q < 1 || lists < 1 || d < 1) return DSAC_ERROR_INVALID_SIZE;
+        if (!queries || !centroids || !offsets || !keys || !index || !similarity) return DSAC_ERROR_NULL_POINTER;
+        if (nprobe < 1 || !valid_threads(threads)) return DSAC_ERROR_INVALID_OPTIONS;
+        if (offsets[0] != 0 || offsets[lists] < 1) return DSAC_ERROR_INVALID_SIZE;
+        for (int64_t l = 0; l < lists; ++l)
+            if (offsets[l + 1] < offsets[l]) return DSAC_ERROR_INVALID_SIZE;
+        if (!all_finite(queries, q * d) || !all_finite(centroids, lists * d) || !all_finite(keys, offsets[lists] * d))
+            return DSAC_ERROR_DEGENERATE;
+        dsac::memory::ivf_search(q, lists, d, queries, centroids, offsets, keys,
+                                 static_cast<int>(std::min<int64_t>(nprobe, lists)), threads, index, similarity);
+        return DSAC_OK;
+    });
+}
+
+dsac_status dsac_symmetric_eigen(int64_t n, const double *matrix, double *eigenvalues, double *eigenvectors) {
+    return guarded([&]() -> dsac_status {
+        if (n < 1 || n > 4096) return DSAC_ERROR_INVALID_SIZE;
+        if (!matrix || !eigenvalues || !eigenvectors) return DSAC_ERROR_NULL_POINTER;
+        Eigen::MatrixXd a(n, n);
+        for (int64_t r = 0; r < n; ++r)
+            for (int64_t c = 0; c <= r; ++c) {
+                const double v = matrix[r * n + c];
+                if (!std::isfinite(v)) return DSAC_ERROR_DEGENERATE;
+                a(r, c) = v;
+                a(c, r) = v;
+            }
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(a);
+        if (solver.info() != Eigen::Success) return DSAC_ERROR_DEGENERATE;
+        // Eigen sorts increasing; we report decreasing.
+        for (int64_t j = 0; j < n; ++j) {
+            const int64_t src = n - 1 - j;
+            Eigen::VectorXd v = solver.eigenvectors().col(src);
+            Eigen::Index largest;
+            v.cwiseAbs().maxCoeff(&largest);
+            if (v(largest) < 0) v = -v;
+            eigenvalues[j] = solver.eigenvalues()(src);
+            for (int64_t r = 0; r < n; ++r) eigenvectors[r * n + j] = v(r);
+        }
+        return DSAC_OK;
+    });
+}
+
 // ---- Data kernels (DSACData) ----
 }  // extern "C" (reopened below: the data kernels' C++ header is included here to keep their lines together)
 

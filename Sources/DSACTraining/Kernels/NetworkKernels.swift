@@ -61,4 +61,28 @@ enum NetworkKernels {
         try check(dsac_gemm(Int64(m), Int64(n), Int64(k), a, b, transposeB ? 1 : 0, accumulate ? 1 : 0,
                             Int32(threads), c), "gemm")
     }
+
+    /// For each of n unit points (n × d) the centroid (k × d) with the largest inner product.
+    static func nearestCentroid(n: Int, k: Int, d: Int, points: UnsafePointer<Float>, centroids: UnsafePointer<Float>,
+                                threads: Int, index: UnsafeMutablePointer<Int32>,
+                                similarity: UnsafeMutablePointer<Float>) throws(TrainingError) {
+        try check(dsac_nearest_centroid(Int64(n), Int64(k), Int64(d), points, centroids, Int32(threads), index,
+                                        similarity), "nearest centroid")
+    }
+
+    /// Inverted-file search (see `dsac_ivf_search`): the best key row of each query.
+    static func ivfSearch(queries: UnsafePointer<Float>, count q: Int, lists: Int, d: Int,
+                          centroids: UnsafePointer<Float>, offsets: UnsafePointer<Int64>, keys: UnsafePointer<Float>,
+                          probes: Int, threads: Int, index: UnsafeMutablePointer<Int64>,
+                          similarity: UnsafeMutablePointer<Float>) throws(TrainingError) {
+        try check(dsac_ivf_search(Int64(q), Int64(lists), Int64(d), queries, centroids, offsets, keys, Int32(probes),
+                                  Int32(threads), index, similarity), "memory search")
+    }
+
+    /// Eigenvalues (decreasing) and eigenvectors (columns, row-major n × n) of a symmetric matrix.
+    static func symmetricEigen(_ matrix: [Double], n: Int) throws(TrainingError) -> (values: [Double], vectors: [Double]) {
+        var values = [Double](repeating: 0, count: n), vectors = [Double](repeating: 0, count: n * n)
+        try check(dsac_symmetric_eigen(Int64(n), matrix, &values, &vectors), "symmetric eigen-decomposition")
+        return (values, vectors)
+    }
 }
