@@ -15,14 +15,17 @@ struct TrainCommand: ParsableCommand {
             once within --tolerance of the ground truth, the 3D distance before). network: the same loss on every cell of \
             full frames, backpropagated into the head and the encoder (DSAC*'s recipe; slower per cell than init, but \
             it learns the scene's features; no checkpoints yet). e2e: the DSAC expected pose loss \
-            (64 hypotheses, soft inlier score, refinement) is backpropagated through the coordinates into the head.
+            (64 hypotheses, soft inlier score, refinement) is backpropagated through the coordinates into the head. \
+            memory: no training; the encoder (--encoder, e.g. the bundled pre-trained one) runs once over the \
+            training frames and --entries cells with ground truth become a memory head: a cell's coordinate is the \
+            one stored with the most similar descriptor (inverted-file search over --lists lists, --probes visited).
             --checkpoint FILE --checkpoint-every N writes a checkpoint every N iterations (atomically); after a \
             kill, the same command with --resume continues from it and ends with the same model as an \
             uninterrupted run (same seed and options; the thread count does not matter).
             """)
 
     @Option(help: "Data set folder (7-Scenes, 12-Scenes, Cambridge or DSAC*-style layout).") var dataset: String
-    @Option(help: "init (fixed encoder, head on buffered features), network (encoder and head on full frames) or e2e.")
+    @Option(help: "init (fixed encoder, head on buffered features), network (encoder and head on full frames), memory (a memory head) or e2e.")
     var stage = "init"
     @Option(help: "e2e: the init model to start from.") var model: String?
     @Option(help: "init, network: start from this model's encoder (e.g. `dsac pretrain`'s) instead of a random one.")
@@ -57,6 +60,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("head-blocks"), help: "Residual blocks of the head (default 1).") var headBlocks: Int?
     @Option(name: .customLong("encoder-widths"), help: "Six comma-separated encoder widths (default 16,32,64,64,64,64).")
     var encoderWidths: String?
+    @Option(help: "memory: entries kept.") var entries = SceneMemoryOptions().entries
+    @Option(name: .customLong("key-dimension"), help: "memory: key dimension (principal directions kept).")
+    var keyDimension = SceneMemoryOptions().keyDimension
+    @Option(help: "memory: inverted-file lists.") var lists = SceneMemoryOptions().lists
+    @Option(help: "memory: lists each query visits.") var probes = SceneMemoryOptions().probes
     @Option(help: "Checkpoint file.") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), help: "Write the checkpoint every N iterations.")
     var checkpointEvery = 500
@@ -131,6 +139,30 @@ struct TrainCommand: ParsableCommand {
         if !quiet { print(String(format: "network stage: %.1f s; model written to %@", Date().timeIntervalSince(started), out)) }
     }
 
+    /// `--stage memory`: the encoder's descriptors of the training cells with their coordinates (no training).
+    func runMemory(_ data: Dataset) throws {
+        guard checkpoint == nil, !resume else {
+            throw ValidationErrorText("--stage memory takes seconds and writes no checkpoints; drop --checkpoint/--resume")
+        }
+        let o = try initOptions()
+        var m = SceneMemoryOptions()
+        m.entries = entries
+        m.keyDimension = keyDimension
+        m.lists = lists
+        m.probes = probes
+        m.seed = seed
+        var start = try SceneCoordinateNetwork(config: o.config, headSeed: seed)
+        if let encoder { try start.replaceEncoder(with: SceneCoordinateNetwork.load(encoder).encoder) }
+        let started = Date()
+        let network = try TrainingSupport.buildMemory(start, provider: data, options: o, memory: m, quiet: quiet)
+        try network.save(out, metadata: ["stage": "memory", "seed": "\(seed)", "dataset": dataset,
+                                         "encoder": encoder ?? "random"])
+        if !quiet {
+            print(String(format: "memory stage: %d entries, %d lists, %.1f s; model written to %@",
+                         network.memory?.count ?? 0, network.memory?.lists ?? 0, Date().timeIntervalSince(started), out))
+        }
+    }
+
     func run() throws {
         do {
             let data = try Dataset.open(at: dataset)
@@ -145,11 +177,13 @@ struct TrainCommand: ParsableCommand {
                     metadata: ["dataset": dataset, "encoder": encoder ?? "random"], encoder: pretrained)
             case "network":
                 try runNetwork(data)
+            case "memory":
+                try runMemory(data)
             case "e2e":
                 guard let model else { throw ValidationErrorText("--stage e2e needs --model FILE (an init model)") }
                 try E2ESupport.run(provider: data, modelPath: model, command: self)
             default:
-                throw ValidationErrorText("--stage must be init, network or e2e, got '\(stage)'")
+                throw ValidationErrorText("--stage must be init, network, memory or e2e, got '\(stage)'")
             }
         } catch let e as ValidationError {
             throw e

@@ -95,6 +95,18 @@ enum TrainingSupport {
     }
 
     /// The init stage: buffer, train (resuming from a checkpoint when asked), write the model.
+    /// The memory stage with a progress bar over the frames encoded.
+    static func buildMemory(_ start: SceneCoordinateNetwork, provider: FrameProvider, options: InitTrainingOptions,
+                            memory: SceneMemoryOptions, quiet: Bool) throws -> SceneCoordinateNetwork
+    {
+        let bar = Bar("memory", enabled: !quiet)
+        let network = try start.withMemory(from: provider, buffer: options, memory: memory) { done, total in
+            bar.draw(done, total, "frames")
+        }
+        bar.finish()
+        return network
+    }
+
     static func runInit(provider: FrameProvider, options: InitTrainingOptions, output: String,
                         checkpoint: String?, checkpointEvery: Int, resume: Bool, logPath: String?, quiet: Bool,
                         metadata: [String: String], encoder: Encoder? = nil)

@@ -71,6 +71,49 @@ import Testing
         #expect(throws: TrainingError.self) { try SceneCoordinateNetwork(decoded, path: "x") }
     }
 
+    static func networkWithMemory() throws -> SceneCoordinateNetwork {
+        var n = try network()
+        let D = n.config.featureChannels, count = 300
+        let vectors = (0..<(count * D)).map { Float(($0 * 7919) % 101) / 50 - 1 }
+        let coordinates = (0..<(count * 3)).map { Float($0 % 13) * 0.25 }
+        var o = SceneMemoryOptions()
+        o.keyDimension = 6
+        o.lists = 8
+        o.probes = 2
+        n.memory = try SceneMemory.build(vectors: vectors, dimension: D, coordinates: coordinates, options: o, threads: 1)
+        return n
+    }
+
+    @Test func memoryHeadRoundTripsAndAnswersTheSame() throws {
+        let path = Self.temporaryPath("memory")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let n = try Self.networkWithMemory()
+        try n.save(path, metadata: ["stage": "memory"])
+        let m = try SceneCoordinateNetwork.load(path)
+        #expect(m.memory == n.memory && m.memory?.probes == 2)
+        var f = FeatureMap(channels: n.config.featureChannels, height: 3, width: 4)
+        for i in f.values.indices { f.values[i] = Float((i * 31) % 17) / 8 - 1 }
+        #expect(try m.coordinates(standardized: f, threads: 1).values == n.coordinates(standardized: f, threads: 1).values)
+    }
+
+    @Test func aDamagedMemoryHeadIsRefusedWithItsReason() throws {
+        let good = try Self.networkWithMemory().modelFile()
+        func reason(_ edit: (inout ModelFile) -> Void) throws -> String? {
+            var file = good
+            edit(&file)
+            file.header.tensors = file.header.tensors.map { .init(name: $0.name, count: file.tensors[$0.name]!.count) }
+            let decoded = try ModelFile.decode(try file.encoded(), path: "mem.dsacmodel")
+            do { _ = try SceneCoordinateNetwork(decoded, path: "mem.dsacmodel") } catch { return "\(error)" }
+            return nil
+        }
+        #expect(try reason { _ in } == nil)
+        #expect(try reason { $0.tensors["memory_offsets"]![3] = 2.5 }?.contains("memory_offsets") == true)
+        #expect(try reason { $0.tensors["memory_values"]![0] = .nan }?.contains("non-finite") == true)
+        #expect(try reason { $0.header.metadata["memory_probes"] = nil }?.contains("memory_probes") == true)
+        #expect(try reason { $0.header.metadata["memory_probes"] = "99" }?.contains("probes") == true)
+        #expect(try reason { $0.tensors["memory_keys"]!.removeLast() }?.contains("offsets") == true)
+    }
+
     @Test func missingFileIsUnreadable() {
         #expect(throws: TrainingError.modelFile(.unreadable(path: "/nonexistent/m", reason: "no such file"))) {
             try SceneCoordinateNetwork.load("/nonexistent/m")

@@ -67,6 +67,18 @@ static void run_all(int threads) {
     CHECK(dsac_upsample_nearest_backward(16, oh, ow, 8, oh * 8, ow * 8, up.data(), threads, out.data()));
     std::vector<float> A(64 * 48, 0.25f), B(48 * 72, 0.5f), C(64 * 72);
     CHECK(dsac_gemm(64, 72, 48, A.data(), B.data(), 0, 0, threads, C.data()));
+    // Scene memory: 300 queries against 8 lists of 50 keys (dimension 16).
+    std::vector<float> q(300 * 16), keys(400 * 16), cent(8 * 16);
+    for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>((i * 37) % 11) - 5;
+    for (size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<float>((i * 53) % 13) - 6;
+    for (size_t i = 0; i < cent.size(); ++i) cent[i] = static_cast<float>((i * 29) % 7) - 3;
+    std::vector<int64_t> offsets(9), best(300);
+    for (int l = 0; l <= 8; ++l) offsets[l] = 50 * l;
+    std::vector<int32_t> assigned(300);
+    std::vector<float> sim(300);
+    CHECK(dsac_nearest_centroid(300, 8, 16, q.data(), cent.data(), threads, assigned.data(), sim.data()));
+    CHECK(dsac_ivf_search(300, 8, 16, q.data(), cent.data(), offsets.data(), keys.data(), 3, threads, best.data(),
+                          sim.data()));
     // Renderer.
     dsac_render_material mat{3, 7, {0.8f, 0.6f, 0.4f}, {0.2f, 0.2f, 0.2f}, 0.5f, 0.3f, 0.2f};
     dsac_render_box room{{0, 0, 0}, {3, 3, 2}, 0.1, {0, 0, 0, 0, 0, 0}, 1};

@@ -212,7 +212,10 @@ extension SceneCoordinateNetwork {
     {
         var list: [(String, [Float])] = [("encoder", encoder.parameters), ("head", head.parameters),
                                          ("feature_mean", featureMean), ("feature_scale", featureScale)]
+        list += memory.map(Self.memoryTensors) ?? []
         list += extra
+        var metadata = metadata
+        if let memory { metadata["memory_probes"] = String(memory.probes) }
         let header = ModelFile.Header(kind: kind, config: config, sceneMean: [sceneMean.x, sceneMean.y, sceneMean.z],
                                       tensors: list.map { .init(name: $0.0, count: $0.1.count) }, metadata: metadata,
                                       training: training)
@@ -242,6 +245,39 @@ extension SceneCoordinateNetwork {
         head.parameters = try tensor("head", head.parameterCount)
         featureMean = try tensor("feature_mean", config.featureChannels)
         featureScale = try tensor("feature_scale", config.featureChannels)
+        if file.tensors["memory_values"] != nil { memory = try Self.memory(file, path: path) }
+    }
+
+    /// The memory head as tensors; integer offsets as float32 (exact below 2²⁴ entries, checked on reading).
+    static func memoryTensors(_ m: SceneMemory) -> [(String, [Float])] {
+        [("memory_center", m.featureCenter), ("memory_projection", m.projection), ("memory_centroids", m.centroids),
+         ("memory_offsets", m.offsets.map { Float($0) }), ("memory_keys", m.keys), ("memory_values", m.values)]
+    }
+
+    static let maxMemoryEntries = 1 << 24
+
+    static func memory(_ file: ModelFile, path: String) throws(TrainingError) -> SceneMemory {
+        func bad(_ reason: String) -> TrainingError { .modelFile(.malformedHeader(path: path, reason: reason)) }
+        let t = file.tensors, D = file.header.config.featureChannels
+        guard let center = t["memory_center"], let projection = t["memory_projection"],
+              let centroids = t["memory_centroids"], let offsets = t["memory_offsets"], let keys = t["memory_keys"],
+              let values = t["memory_values"]
+        else { throw bad("the memory head needs memory_center, _projection, _centroids, _offsets, _keys, _values") }
+        guard center.count == D, projection.count % D == 0, projection.count > 0 else {
+            throw .modelFile(.tensorMismatch(path: path, tensor: "memory_projection", expected: D,
+                                             found: projection.count))
+        }
+        guard offsets.allSatisfy({ $0 >= 0 && $0 <= Float(maxMemoryEntries) && $0.rounded() == $0 }) else {
+            throw bad("memory_offsets must hold whole numbers in 0...\(maxMemoryEntries)")
+        }
+        guard let probes = file.header.metadata["memory_probes"].flatMap({ Int($0) }) else {
+            throw bad("metadata memory_probes (a whole number) is missing")
+        }
+        do {
+            return try SceneMemory(featureDimension: D, keyDimension: projection.count / D, featureCenter: center,
+                                   projection: projection, centroids: centroids, offsets: offsets.map { Int64($0) },
+                                   keys: keys, values: values, probes: probes)
+        } catch { throw bad("\(error)") }
     }
 
     /// Reads a model file (a checkpoint works too: its network is used).

@@ -14,6 +14,8 @@ public struct SceneCoordinateNetwork: Sendable {
     public var featureScale: [Float]
     /// Mean ground-truth scene coordinate of the training set (metres); the head predicts offsets from it.
     public var sceneMean: SIMD3<Float>
+    /// The memory head: when set, it answers instead of `head` (see `SceneMemory`).
+    public var memory: SceneMemory?
 
     public init(config: NetworkConfig = .default, headSeed: UInt64 = 1) throws(TrainingError) {
         try config.validate()
@@ -77,6 +79,7 @@ public struct SceneCoordinateNetwork: Sendable {
 
     /// Scene coordinates from standardised features (3 × cells, planar), mean added.
     public func coordinates(standardized f: FeatureMap, threads: Int) throws(TrainingError) -> FeatureMap {
+        if let memory { return try memory.coordinates(f, threads: threads).map }
         var out = try head.forward(f, threads: threads).prediction
         let plane = out.plane
         for i in 0..<plane {
