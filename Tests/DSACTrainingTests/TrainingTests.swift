@@ -142,6 +142,36 @@ import Testing
         let resumed = try trainer.train(scene, network: c.network, resume: (c.iteration, c.state))
         #expect(resumed.head.parameters == full.head.parameters)
     }
+
+    @Test func e2eStageTrainsMemoryValuesAndResumesExactly() throws {
+        let scene = try TrainingTests.scene()
+        var o = TrainingTests.options()
+        o.config = .default
+        var m = SceneMemoryOptions()
+        m.lists = 16
+        let start = try SceneCoordinateNetwork(config: .default).withMemory(from: scene, buffer: o, memory: m)
+        var e = E2ETrainingOptions()
+        e.iterations = 4
+        e.imageHeight = 96
+        e.hypotheses = 16
+        e.learningRate = 1e-3
+        let path = ModelFileTests.temporaryPath("e2e-memory-ckpt")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trainer = try E2ETrainer(options: e)
+        var lines: [TrainingLogLine] = []
+        let full = try trainer.train(scene, network: start, checkpointing: .init(path: path, every: 2), logEvery: 1) {
+            lines.append($0.line)
+        }
+        let before = try #require(start.memory), after = try #require(full.memory)
+        #expect(lines.count == 4 && lines.allSatisfy { $0.loss.isFinite && $0.skipped_frames == 0 })
+        // Only values move; some do, by at most the steps Adam can take (4 × learning rate per coordinate).
+        #expect(after.keys == before.keys && after.offsets == before.offsets && full.head.parameters == start.head.parameters)
+        let moved = zip(after.values, before.values).map { abs($0 - $1) }
+        #expect(moved.contains { $0 > 0 } && moved.allSatisfy { $0 <= 4 * 1e-3 + 1e-6 })
+        let c = try InitTrainer.readCheckpoint(path, stage: "e2e", fingerprint: e.fingerprint)
+        let resumed = try trainer.train(scene, network: c.network, resume: (c.iteration, c.state))
+        #expect(resumed.memory == after)
+    }
 }
 
 /// The pipeline on a data set on disk in the 7-Scenes layout (PNG colour, 16-bit depth, pose files): buffer, train,

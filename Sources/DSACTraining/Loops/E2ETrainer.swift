@@ -39,7 +39,8 @@ public struct E2ETrainingOptions: Sendable, Hashable, Codable {
 
 /// The end-to-end stage (DSAC*, TPAMI 2021 §3.3): per frame, the head's coordinates go through the differentiable
 /// DSAC layer (the `ExpectedLoss` of module DSAC: hypotheses, soft inlier scores, softmax, refinement, the pose
-/// loss of DSAC*), and dE/d(coordinates) is backpropagated into the head; the encoder stays fixed.
+/// loss of DSAC*), and dE/d(coordinates) is backpropagated into the head; the encoder stays fixed. With a memory
+/// head, the gradient of each cell's coordinate goes to the value of the entry it was read from.
 /// Frame i and its pool come from mixSeed(seed, 2^40 + i): resumable exactly like the init stage.
 public struct E2ETrainer: Sendable {
     public let options: E2ETrainingOptions
@@ -59,7 +60,12 @@ public struct E2ETrainer: Sendable {
         let indices = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.maxFrames)
         guard !indices.isEmpty else { throw .invalidArgument("the data set has no training frames") }
         let schedule = try LearningRateSchedule.parse(o.schedule, total: o.iterations)
-        var state = resume?.state ?? OptimizerState(kind: o.optimizer, parameterCount: network.head.parameterCount)
+        let parameterCount = network.sceneParameterCount
+        var state = resume?.state ?? OptimizerState(kind: o.optimizer, parameterCount: parameterCount)
+        guard state.first.count == parameterCount else {
+            throw .invalidArgument("the optimizer state holds \(state.first.count) parameters, the network trains "
+                                   + "\(parameterCount)")
+        }
         let load = LoadOptions(targetHeight: o.imageHeight, colour: network.config.inputChannels == 1 ? .grey : .rgb,
                                sceneCoordinates: false, stride: NetworkConfig.outputStride)
         var layerOptions = ExpectedLossOptions()
@@ -78,11 +84,21 @@ public struct E2ETrainer: Sendable {
             network.standardize(&f)
             let cells = f.plane
             let x = FeatureMap(channels: f.channels, height: 1, width: cells, values: f.values)
-            let activations = try network.head.forward(x, threads: o.threads)
+            // The head's prediction is relative to the scene mean; the memory's is absolute.
+            var activations: Head.Activations?, entries: [Int] = []
+            let prediction: FeatureMap, offset: SIMD3<Float>
+            if let memory = network.memory {
+                (prediction, entries) = try memory.coordinates(f, threads: o.threads)
+                offset = .zero
+            } else {
+                activations = try network.head.forward(x, threads: o.threads)
+                prediction = activations!.prediction
+                offset = network.sceneMean
+            }
             layerOptions.seed = rng.next()
             do {
-                let c = try SceneCoordinateNetwork.correspondences(activations.prediction, width: f.width,
-                                                                   height: f.height, sceneMean: network.sceneMean)
+                let c = try SceneCoordinateNetwork.correspondences(prediction, width: f.width, height: f.height,
+                                                                   sceneMean: offset)
                 let layer = try ExpectedLoss(options: layerOptions)
                 let (forward, gradient) = try layer.evaluate(c, intrinsics: frame.intrinsics,
                                                              target: frame.camFromWorld)
@@ -92,12 +108,20 @@ public struct E2ETrainer: Sendable {
                     g.values[cells + i] = gradient.coordinates[3 * i + 1]
                     g.values[2 * cells + i] = gradient.coordinates[3 * i + 2]
                 }
-                var grad = [Float](repeating: 0, count: network.head.parameterCount)
-                _ = try network.head.backward(activations, outputGradient: g, gradient: &grad, wantInput: false,
-                                              threads: o.threads)
-                guard grad.allSatisfy(\.isFinite) else { throw TrainingError.diverged("non-finite head gradient") }
+                var grad = [Float](repeating: 0, count: parameterCount)
+                if let activations {
+                    _ = try network.head.backward(activations, outputGradient: g, gradient: &grad, wantInput: false,
+                                                  threads: o.threads)
+                } else {
+                    for i in 0..<cells { for k in 0..<3 { grad[3 * entries[i] + k] += g.values[k * cells + i] } }
+                }
+                guard grad.allSatisfy(\.isFinite) else { throw TrainingError.diverged("non-finite gradient") }
                 let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
-                Optimizer.update(&network.head.parameters, gradient: grad, state: &state, learningRate: lr)
+                if network.memory != nil {
+                    Optimizer.update(&network.memory!.values, gradient: grad, state: &state, learningRate: lr)
+                } else {
+                    Optimizer.update(&network.head.parameters, gradient: grad, state: &state, learningRate: lr)
+                }
                 windowLoss += forward.expectedLoss
                 windowGood += forward.report.selectedError.isWithin() ? 1 : 0
                 windowFrames += 1

@@ -203,15 +203,14 @@ public struct InitTrainer: Sendable {
                                    + "now \(fingerprint)): resume with the options of the interrupted run")
         }
         let network = try SceneCoordinateNetwork(file, path: path)
-        var state = OptimizerState(kind: t.optimizer, parameterCount: network.head.parameterCount)
+        let count = network.sceneParameterCount
+        var state = OptimizerState(kind: t.optimizer, parameterCount: count)
         state.step = t.optimizerStep
         state.first = file.tensors["optimizer_first"] ?? []
         state.second = file.tensors["optimizer_second"] ?? []
-        guard state.first.count == network.head.parameterCount,
-            state.second.count == (t.optimizer == .adam ? network.head.parameterCount : 0)
-        else {
-            throw .modelFile(.tensorMismatch(path: path, tensor: "optimizer_first/second",
-                                             expected: network.head.parameterCount, found: state.first.count))
+        guard state.first.count == count, state.second.count == (t.optimizer == .adam ? count : 0) else {
+            throw .modelFile(.tensorMismatch(path: path, tensor: "optimizer_first/second", expected: count,
+                                             found: state.first.count))
         }
         return (network, t.iteration, state)
     }

@@ -29,6 +29,9 @@ public struct SceneCoordinateNetwork: Sendable {
 
     public var parameterCount: Int { encoder.parameterCount + head.parameterCount }
 
+    /// What the per-scene stages train: the memory's values when there is a memory head, else the head.
+    public var sceneParameterCount: Int { memory?.values.count ?? head.parameterCount }
+
     /// Uses `other` as the encoder (a pre-trained one); its architecture must be this network's.
     public mutating func replaceEncoder(with other: Encoder) throws(TrainingError) {
         guard other.config.inputChannels == config.inputChannels, other.config.encoderWidths == config.encoderWidths
