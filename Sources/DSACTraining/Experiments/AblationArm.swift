@@ -44,18 +44,18 @@ public enum AblationArm {
     public static func train(_ variant: AblationVariant, model: inout AblationModel, frames: [AblationFrame],
                              options o: AblationArmOptions, seed: UInt64) throws(TrainingError) -> (Int, Int) {
         guard variant != .componentwise, !frames.isEmpty else { return (0, 0) }
-        var state = OptimizerState(kind: .adam, parameterCount: model.network.head.parameterCount)
+        var state = OptimizerState(kind: .adam, parameterCount: model.network.sceneParameterCount)
         var scoreState = model.scoreCNN.map { OptimizerState(kind: .adam, parameterCount: $0.parameterCount) }
         var updates = 0, skipped = 0
         for iteration in 0..<o.iterations {
             var rng = SeededGenerator(seed: mixSeed(seed, (1 << 40) &+ UInt64(iteration)))
             let frame = frames[rng.below(frames.count)]
             let x = frame.standardized(model.network)
-            let activations = try model.network.head.forward(x, threads: o.threads)
+            let pass = try model.network.sceneHeadForward(x, threads: o.threads)
             let (layer, fn) = layerOptions(o, model: model, frame: frame, variant: variant, seed: rng.next())
             let coordinates: [Float]
             do {
-                let c = try frame.correspondences(activations.prediction, sceneMean: model.network.sceneMean)
+                let c = try frame.correspondences(pass.prediction, sceneMean: model.network.sceneMean)
                 if variant == .softamE2E {
                     let s = try SoftAM(layer: layer, averageLossWeight: o.softAMAverageWeight)
                     let f = try s.forward(c, intrinsics: frame.intrinsics, target: frame.camFromWorld)
@@ -86,11 +86,8 @@ public enum AblationArm {
                 g.values[cells + i] = coordinates[3 * i + 1]
                 g.values[2 * cells + i] = coordinates[3 * i + 2]
             }
-            var grad = [Float](repeating: 0, count: model.network.head.parameterCount)
-            _ = try model.network.head.backward(activations, outputGradient: g, gradient: &grad, wantInput: false,
-                                                threads: o.threads)
-            guard grad.allSatisfy(\.isFinite) else { throw .diverged("non-finite head gradient (\(variant.rawValue))") }
-            Optimizer.update(&model.network.head.parameters, gradient: grad, state: &state, learningRate: o.learningRate)
+            let grad = try model.network.sceneHeadGradient(pass, outputGradient: g, threads: o.threads)
+            model.network.updateSceneHead(gradient: grad, state: &state, learningRate: o.learningRate)
             updates += 1
         }
         return (updates, skipped)
@@ -103,7 +100,7 @@ public enum AblationArm {
         var results: [EvaluationReport.FrameResult] = []
         for (i, frame) in frames.enumerated() {
             let start = ContinuousClock.now
-            let prediction = try model.network.head.forward(frame.standardized(model.network), threads: o.threads)
+            let prediction = try model.network.sceneHeadForward(frame.standardized(model.network), threads: o.threads)
                 .prediction
             var (layer, _) = layerOptions(o, model: model, frame: frame, variant: variant, seed: UInt64(i))
             layer.selection = .argmax

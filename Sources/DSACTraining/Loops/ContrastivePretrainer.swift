@@ -3,7 +3,7 @@ import DSACData
 import Foundation
 
 /// Options of contrastive encoder pre-training; defaults in one place.
-public struct ContrastivePretrainingOptions: Sendable, Hashable, Codable {
+public struct ContrastivePretrainingOptions: Sendable, Hashable, Codable, FingerprintedOptions {
     /// Updates (each over `pairsPerStep` pairs of views).
     public var iterations: Int = 20_000
     public var learningRate: Double = 1e-3
@@ -43,14 +43,6 @@ public struct ContrastivePretrainingOptions: Sendable, Hashable, Codable {
         _ = try LearningRateSchedule.parse(schedule, total: iterations)
     }
 
-    /// A digest of every option that changes the result (threads do not).
-    public var fingerprint: String {
-        var copy = self
-        copy.threads = 0
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(format: "%08x", CRC32.checksum([UInt8]((try? encoder.encode(copy)) ?? Data())))
-    }
 }
 
 /// Pre-trains the scene-agnostic encoder with `CorrespondenceLoss` on pairs of nearby views of many synthetic

@@ -3,7 +3,7 @@ import DSACData
 import Foundation
 
 /// Options of the end-to-end stage; defaults in one place.
-public struct E2ETrainingOptions: Sendable, Hashable, Codable {
+public struct E2ETrainingOptions: Sendable, Hashable, Codable, FingerprintedOptions {
     /// Frames (one DSAC forward/backward each).
     public var iterations: Int = 300
     public var learningRate: Double = 1e-4
@@ -26,14 +26,6 @@ public struct E2ETrainingOptions: Sendable, Hashable, Codable {
         guard (1...1024).contains(threads) else { throw .invalidArgument("threads must be in 1...1024") }
         guard (1...4096).contains(hypotheses) else { throw .invalidArgument("hypotheses must be in 1...4096") }
         _ = try LearningRateSchedule.parse(schedule, total: iterations)
-    }
-
-    public var fingerprint: String {
-        var copy = self
-        copy.threads = 0
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(format: "%08x", CRC32.checksum([UInt8]((try? encoder.encode(copy)) ?? Data())))
     }
 }
 
@@ -84,21 +76,11 @@ public struct E2ETrainer: Sendable {
             network.standardize(&f)
             let cells = f.plane
             let x = FeatureMap(channels: f.channels, height: 1, width: cells, values: f.values)
-            // The head's prediction is relative to the scene mean; the memory's is absolute.
-            var activations: Head.Activations?, entries: [Int] = []
-            let prediction: FeatureMap, offset: SIMD3<Float>
-            if let memory = network.memory {
-                (prediction, entries) = try memory.coordinates(f, threads: o.threads)
-                offset = .zero
-            } else {
-                activations = try network.head.forward(x, threads: o.threads)
-                prediction = activations!.prediction
-                offset = network.sceneMean
-            }
+            let pass = try network.sceneHeadForward(x, threads: o.threads)
             layerOptions.seed = rng.next()
             do {
-                let c = try SceneCoordinateNetwork.correspondences(prediction, width: f.width, height: f.height,
-                                                                   sceneMean: offset)
+                let c = try SceneCoordinateNetwork.correspondences(pass.prediction, width: f.width, height: f.height,
+                                                                   sceneMean: network.sceneMean)
                 let layer = try ExpectedLoss(options: layerOptions)
                 let (forward, gradient) = try layer.evaluate(c, intrinsics: frame.intrinsics,
                                                              target: frame.camFromWorld)
@@ -108,20 +90,9 @@ public struct E2ETrainer: Sendable {
                     g.values[cells + i] = gradient.coordinates[3 * i + 1]
                     g.values[2 * cells + i] = gradient.coordinates[3 * i + 2]
                 }
-                var grad = [Float](repeating: 0, count: parameterCount)
-                if let activations {
-                    _ = try network.head.backward(activations, outputGradient: g, gradient: &grad, wantInput: false,
-                                                  threads: o.threads)
-                } else {
-                    for i in 0..<cells { for k in 0..<3 { grad[3 * entries[i] + k] += g.values[k * cells + i] } }
-                }
-                guard grad.allSatisfy(\.isFinite) else { throw TrainingError.diverged("non-finite gradient") }
+                let grad = try network.sceneHeadGradient(pass, outputGradient: g, threads: o.threads)
                 let lr = schedule.rate(base: o.learningRate, iteration: iteration, total: o.iterations)
-                if network.memory != nil {
-                    Optimizer.update(&network.memory!.values, gradient: grad, state: &state, learningRate: lr)
-                } else {
-                    Optimizer.update(&network.head.parameters, gradient: grad, state: &state, learningRate: lr)
-                }
+                network.updateSceneHead(gradient: grad, state: &state, learningRate: lr)
                 windowLoss += forward.expectedLoss
                 windowGood += forward.report.selectedError.isWithin() ? 1 : 0
                 windowFrames += 1

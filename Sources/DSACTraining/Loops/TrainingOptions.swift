@@ -3,7 +3,7 @@ import DSACData
 import Foundation
 
 /// Options of the init stage (ACE's recipe on DSAC*'s loss); defaults in one place.
-public struct InitTrainingOptions: Sendable, Hashable, Codable {
+public struct InitTrainingOptions: Sendable, Hashable, Codable, FingerprintedOptions {
     public var config: NetworkConfig = .default
     /// Head updates.
     public var iterations: Int = 2000
@@ -49,6 +49,14 @@ public struct InitTrainingOptions: Sendable, Hashable, Codable {
         _ = try LearningRateSchedule.parse(schedule, total: iterations)
     }
 
+}
+
+/// Options whose result does not depend on the thread count: checkpoints carry their fingerprint.
+public protocol FingerprintedOptions: Encodable {
+    var threads: Int { get set }
+}
+
+extension FingerprintedOptions {
     /// A digest of every option that changes the result (threads do not): a checkpoint resumes only under the
     /// same fingerprint.
     public var fingerprint: String {
@@ -56,8 +64,7 @@ public struct InitTrainingOptions: Sendable, Hashable, Codable {
         copy.threads = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(copy)) ?? Data()
-        return String(format: "%08x", CRC32.checksum([UInt8](data)))
+        return String(format: "%08x", CRC32.checksum([UInt8]((try? encoder.encode(copy)) ?? Data())))
     }
 }
 
