@@ -31,85 +31,76 @@ inline bool better(float s, int64_t i, float best, int64_t bestIndex) {
     return s > best || (s == best && i < bestIndex);
 }
 
-}  // namespace
-
-void nearest_centroid(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids, int threads,
-                      int32_t *index, float *similarity) {
+// Scores n points against k centroids, kChunk points per task, and hands each point's k scores to
+// `row(point, scores, scratch)`; `scratch` is a per-thread vector the caller may use.
+template <typename Row>
+void for_each_scored(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids, int threads,
+                     Row row) {
     const int64_t chunks = (n + kChunk - 1) / kChunk;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
     {
         std::vector<float> scores(static_cast<size_t>(kChunk * k));
+        std::vector<int64_t> scratch;
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
         for (int64_t c = 0; c < chunks; ++c) {
             const int64_t first = c * kChunk, rows = std::min(kChunk, n - first);
             nn::gemm_nt(rows, k, d, points + first * d, d, centroids, d, scores.data(), k, false, 1);
-            for (int64_t r = 0; r < rows; ++r) {
-                const float *s = scores.data() + r * k;
-                int64_t best = 0;
-                for (int64_t j = 1; j < k; ++j)
-                    if (s[j] > s[best]) best = j;
-                index[first + r] = static_cast<int32_t>(best);
-                similarity[first + r] = s[best];
-            }
+            for (int64_t r = 0; r < rows; ++r) row(first + r, scores.data() + r * k, scratch);
         }
     }
     (void)threads;
 }
 
+}  // namespace
+
+void nearest_centroid(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids, int threads,
+                      int32_t *index, float *similarity) {
+    for_each_scored(n, k, d, points, centroids, threads, [&](int64_t i, const float *s, std::vector<int64_t> &) {
+        int64_t best = 0;
+        for (int64_t j = 1; j < k; ++j)
+            if (s[j] > s[best]) best = j;
+        index[i] = static_cast<int32_t>(best);
+        similarity[i] = s[best];
+    });
+}
+
 void ivf_search(int64_t q, int64_t lists, int64_t d, const float *queries, const float *centroids,
                 const int64_t *offsets, const float *keys, int nprobe, int threads, int64_t *index,
                 float *similarity) {
-    const int64_t chunks = (q + kChunk - 1) / kChunk;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-    {
-        std::vector<float> scores(static_cast<size_t>(kChunk * lists));
-        std::vector<float> probeScore(static_cast<size_t>(nprobe));
-        std::vector<int64_t> probe(static_cast<size_t>(nprobe));
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t c = 0; c < chunks; ++c) {
-            const int64_t first = c * kChunk, rows = std::min(kChunk, q - first);
-            nn::gemm_nt(rows, lists, d, queries + first * d, d, centroids, d, scores.data(), lists, false, 1);
-            for (int64_t r = 0; r < rows; ++r) {
-                const float *s = scores.data() + r * lists;
-                // The nprobe best non-empty lists, kept sorted (insertion: nprobe is small).
-                int found = 0;
-                for (int64_t l = 0; l < lists; ++l) {
-                    if (offsets[l + 1] == offsets[l]) continue;
-                    if (found == nprobe && !better(s[l], l, probeScore[found - 1], probe[found - 1])) continue;
-                    int at = found < nprobe ? found++ : found - 1;
-                    while (at > 0 && better(s[l], l, probeScore[at - 1], probe[at - 1])) {
-                        probeScore[at] = probeScore[at - 1];
-                        probe[at] = probe[at - 1];
-                        --at;
-                    }
-                    probeScore[at] = s[l];
-                    probe[at] = l;
-                }
-                const float *x = queries + (first + r) * d;
-                float best = 0;
-                int64_t bestIndex = -1;
-                for (int p = 0; p < found; ++p)
-                    for (int64_t i = offsets[probe[p]]; i < offsets[probe[p] + 1]; ++i) {
-                        const float v = dot(x, keys + i * d, d);
-                        if (bestIndex < 0 || better(v, i, best, bestIndex)) {
-                            best = v;
-                            bestIndex = i;
-                        }
-                    }
-                index[first + r] = bestIndex;
-                similarity[first + r] = best;
+    for_each_scored(q, lists, d, queries, centroids, threads, [&](int64_t i, const float *s,
+                                                                  std::vector<int64_t> &probe) {
+        // The nprobe best non-empty lists, best first (insertion: nprobe is small).
+        probe.clear();
+        for (int64_t l = 0; l < lists; ++l) {
+            if (offsets[l + 1] == offsets[l]) continue;
+            const int64_t found = static_cast<int64_t>(probe.size());
+            if (found == nprobe && !better(s[l], l, s[probe.back()], probe.back())) continue;
+            if (found < nprobe) probe.push_back(l);
+            int64_t at = static_cast<int64_t>(probe.size()) - 1;
+            while (at > 0 && better(s[l], l, s[probe[at - 1]], probe[at - 1])) {
+                probe[at] = probe[at - 1];
+                --at;
             }
+            probe[at] = l;
         }
-    }
-    (void)threads;
+        const float *x = queries + i * d;
+        float best = 0;
+        int64_t bestIndex = -1;
+        for (int64_t l : probe)
+            for (int64_t e = offsets[l]; e < offsets[l + 1]; ++e) {
+                const float v = dot(x, keys + e * d, d);
+                if (bestIndex < 0 || better(v, e, best, bestIndex)) {
+                    best = v;
+                    bestIndex = e;
+                }
+            }
+        index[i] = bestIndex;
+        similarity[i] = best;
+    });
 }
 
 }  // namespace memory
