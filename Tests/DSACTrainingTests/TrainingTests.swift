@@ -196,5 +196,14 @@ import Testing
         #expect(results.count == 2 && results[0].name.contains("seq-02"))
         let report = EvaluationReport(frames: results)
         #expect(report.summary.frames == 2)
+        // The memory head from the same files (depth → ground-truth coordinates), saved, loaded and tested.
+        var m = SceneMemoryOptions()
+        m.lists = 8
+        let memory = try SceneCoordinateNetwork(config: o.config).withMemory(from: data, buffer: o, memory: m)
+        #expect(memory.memory!.count == buffer.hasTruth.filter { $0 != 0 }.count)
+        try memory.save(path)
+        let tested = try Evaluator(network: SceneCoordinateNetwork.load(path), threads: 2, imageHeight: 96)
+            .run(data, indices: [0, 1])
+        #expect(tested.count == 2 && tested.allSatisfy { $0.inliers > 0 })
     }
 }
