@@ -143,3 +143,24 @@ import Testing
         }
     }
 }
+
+extension SceneMemoryTests {
+    @Test("a feature map's keys equal the keys of its cells as vectors (float64 reference of the same formula)")
+    func mapKeysEqualVectorKeys() throws {
+        let (memory, _, _) = try Self.smallMemory(threads: 1)
+        let D = memory.featureDimension, d = memory.keyDimension, cells = 37
+        var map = FeatureMap(channels: D, height: 1, width: cells)
+        for i in map.values.indices { map.values[i] = Float((i * 7919) % 113) / 40 - 1.3 }
+        for c in 0..<D { map.values[c * cells + 5] = 0 }  // a zero feature
+        let keys = try memory.keys(of: map, threads: 2)
+        for i in 0..<cells {
+            var f = (0..<D).map { Double(map.values[$0 * cells + i]) }
+            let n = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            f = f.enumerated().map { (n > 0 ? $0.element / n : 0) - Double(memory.featureCenter[$0.offset]) }
+            var k = (0..<d).map { j in (0..<D).reduce(0.0) { $0 + f[$1] * Double(memory.projection[$1 * d + j]) } }
+            let m = k.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            k = k.map { $0 / m }
+            for j in 0..<d { #expect(abs(Double(keys[i * d + j]) - k[j]) < 1e-5, "cell \(i) component \(j)") }
+        }
+    }
+}

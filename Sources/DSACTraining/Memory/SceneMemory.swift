@@ -80,6 +80,35 @@ public struct SceneMemory: Sendable, Equatable {
         return out
     }
 
+    /// Keys of every cell of a channel-major feature map (cells × d), as `keys(ofVectors:)` computes them but
+    /// without transposing the map: Pᵀ(f/‖f‖ − c) = (Pᵀf)/‖f‖ − Pᵀc, one product over all cells.
+    func keys(of f: FeatureMap, threads: Int) throws(TrainingError) -> [Float] {
+        let D = featureDimension, d = keyDimension, cells = f.plane
+        var projectionT = [Float](repeating: 0, count: d * D), centerProjected = [Float](repeating: 0, count: d)
+        for r in 0..<D {
+            for j in 0..<d {
+                projectionT[j * D + r] = projection[r * d + j]
+                centerProjected[j] += projection[r * d + j] * featureCenter[r]
+            }
+        }
+        var inverseNorm = [Float](repeating: 0, count: cells)
+        f.values.withUnsafeBufferPointer { v in
+            for c in 0..<D { for i in 0..<cells { inverseNorm[i] += v[c * cells + i] * v[c * cells + i] } }
+        }
+        for i in 0..<cells { inverseNorm[i] = inverseNorm[i] > 0 ? 1 / inverseNorm[i].squareRoot() : 0 }
+        var projected = [Float](repeating: 0, count: d * cells)
+        try NetworkKernels.gemm(m: d, n: cells, k: D, a: projectionT, b: f.values, transposeB: false,
+                                accumulate: false, threads: threads, c: &projected)
+        var out = [Float](repeating: 0, count: cells * d)
+        out.withUnsafeMutableBufferPointer { o in
+            projected.withUnsafeBufferPointer { p in
+                for j in 0..<d { for i in 0..<cells { o[i * d + j] = p[j * cells + i] * inverseNorm[i] - centerProjected[j] } }
+                for i in 0..<cells { Self.normalize(o.baseAddress! + i * d, d) }
+            }
+        }
+        return out
+    }
+
     /// The entry nearest each of n keys (n × d) and its inner product.
     public func search(_ queries: [Float], count n: Int, threads: Int) throws(TrainingError)
         -> (index: [Int], similarity: [Float])
@@ -100,11 +129,8 @@ public struct SceneMemory: Sendable, Equatable {
             throw .invalidArgument("scene memory: \(f.channels) feature channels, the memory was built from "
                                    + "\(featureDimension)")
         }
-        let cells = f.plane, D = featureDimension
-        var vectors = [Float](repeating: 0, count: cells * D)
-        for c in 0..<D { for i in 0..<cells { vectors[i * D + c] = f.values[c * cells + i] } }
-        let found = try search(keys(ofVectors: vectors, count: cells, threads: threads), count: cells,
-                               threads: threads)
+        let cells = f.plane
+        let found = try search(keys(of: f, threads: threads), count: cells, threads: threads)
         var out = FeatureMap(channels: 3, height: f.height, width: f.width)
         for i in 0..<cells {
             let e = found.index[i]
