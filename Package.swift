@@ -54,7 +54,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .target(name: "DSACData", dependencies: ["DSAC", "CKernels", "CStbImage", "CLibPNG", "CTurboJPEG"]),
-        .target(name: "DSACTraining", dependencies: ["DSAC", "DSACData", "CKernels"]),
+        .target(name: "DSACTraining", dependencies: ["DSAC", "DSACData", "CKernels"],
+                resources: [.copy("Resources/encoder.dsacmodel")]),
         .executableTarget(
             name: "DSACCLI",
             dependencies: ["DSAC", "DSACData", "DSACTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
