@@ -16,10 +16,18 @@ struct AblationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ablation",
         abstract: "Train and test (a) componentwise, (b) e2e DSAC, (c) e2e SoftAM, (d) DSAC with the learned score.",
-        discussion: "Without --dataset, runs on the built-in synthetic room (rendered on the fly at 320×240).")
+        discussion: """
+            --head memory (the default): (a) is a memory head over the encoder's descriptors of the mapping run (no \
+            training), and the e2e arms train its values; --head mlp: (a) trains a regression head (whole network, \
+            or --ace-init). Without --dataset, runs on the built-in synthetic room (rendered on the fly at 640×480 \
+            for the memory head, 320×240 for the mlp head).
+            """)
 
     @Option(help: "Data set folder (7-Scenes, 12-Scenes, Cambridge or DSAC*-style); default: the synthetic room.")
     var dataset: String?
+    @Option(help: "memory (a memory head; e2e trains its values) or mlp (a trained regression head).") var head = "memory"
+    @Option(help: "memory: the encoder, 'bundled' (pre-trained, shipped with the package), 'random', or a model file.")
+    var encoder = "bundled"
     @Option(help: "Wall-clock budget in minutes; iteration counts are sized to fit it.") var budget = 20.0
     @Option(help: "Write the result as JSON here.") var json: String?
     @Option(help: "Write an SVG bar chart here.") var plot: String?
@@ -32,7 +40,8 @@ struct AblationCommand: ParsableCommand {
     @Option(name: .customLong("score-iterations"), help: "Score-CNN pre-training updates.") var scoreIterations = 150
     @Option(name: .customLong("train-frames"), help: "Training frames used (evenly spaced).") var trainFrames = 1200
     @Option(name: .customLong("test-frames"), help: "Test frames used (evenly spaced).") var testFrames = 50
-    @Option(name: .customLong("image-height"), help: "Images are resized to this height.") var imageHeight = 120
+    @Option(name: .customLong("image-height"), help: "Images are resized to this height (memory default 480, mlp 120).")
+    var imageHeight: Int?
     @Option(name: .customLong("buffer-size"), help: "Init-stage buffered cells.") var bufferSize = 200_000
     @Option(help: "Hypotheses per frame.") var hypotheses = 64
     @Option(name: .customLong("entropy-target"), help: "Entropy target (bits) of the learned-score arm.")
@@ -52,7 +61,8 @@ struct AblationCommand: ParsableCommand {
         guard (1...100).contains(seeds) else { throw ValidationError("--seeds must be in 1...100") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         guard trainFrames >= 1, testFrames >= 1 else { throw ValidationError("--train-frames/--test-frames ≥ 1") }
-        guard (16...4096).contains(imageHeight) else { throw ValidationError("--image-height in 16...4096") }
+        guard head == "memory" || head == "mlp" else { throw ValidationError("--head must be memory or mlp") }
+        if let h = imageHeight, !(16...4096).contains(h) { throw ValidationError("--image-height in 16...4096") }
         guard (4...4096).contains(hypotheses) else { throw ValidationError("--hypotheses in 4...4096") }
         if let i = initIterations, i < 0 { throw ValidationError("--init-iterations ≥ 0") }
         if let i = e2eIterations, i < 0 { throw ValidationError("--e2e-iterations ≥ 0") }
@@ -65,7 +75,8 @@ struct AblationCommand: ParsableCommand {
                 provider = try Dataset.open(at: dataset)
             } else {
                 // The demo's room and mapping run (1,200 frames circling it 8 times), rendered at 320×240.
-                var s = SyntheticOptions(width: 320, height: 240, trainFrames: 1200, testFrames: 200)
+                let size = head == "memory" ? (640, 480) : (320, 240)
+                var s = SyntheticOptions(width: size.0, height: size.1, trainFrames: 1200, testFrames: 200)
                 s.testTurns = 1
                 s.trainTurns = SyntheticOptions.mappingRunTurns
                 provider = try SyntheticScene(name: "room", seed: 1, options: s)
@@ -79,7 +90,11 @@ struct AblationCommand: ParsableCommand {
             o.scorePretrainIterations = scoreIterations
             o.trainFrames = trainFrames
             o.testFrames = testFrames
-            o.imageHeight = imageHeight
+            o.imageHeight = imageHeight ?? (head == "memory" ? 480 : 120)
+            if head == "memory" {
+                o.memory = SceneMemoryOptions()
+                o.encoder = try TrainingSupport.encoder(encoder)
+            }
             o.bufferSize = bufferSize
             o.arm.hypotheses = hypotheses
             o.arm.softAMAverageWeight = softamAverageWeight
@@ -88,7 +103,8 @@ struct AblationCommand: ParsableCommand {
             o.wholeNetwork = !aceInit
             o.config = tiny ? .tiny : NetworkConfig.default
             if !tiny { o.config.headWidth = headWidth }
-            let source = dataset ?? "synthetic room (seed 1, 320×240, 8-turn mapping run)"
+            let source = (dataset ?? "synthetic room (seed 1, \(head == "memory" ? "640×480" : "320×240"), 8-turn mapping run)")
+                + (head == "memory" ? ", memory head, encoder \(encoder)" : ", mlp head")
             if !quiet {
                 print("ablation on \(source): \(seeds) seed(s), budget \(budget) min, \(threads) thread(s)")
             }

@@ -10,8 +10,8 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Evaluate a model on a data set's test frames: pose errors, thresholds, timings, a plot.",
         discussion: """
-            Each frame: the network's coordinates, then RANSAC with DSAC*'s test settings (64 hypotheses, \
-            τ = 10 px, argmax, refinement), seeded by the frame index. --json writes the report (stable keys: \
+            Each frame: the network's coordinates, then RANSAC with DSAC*'s test settings (64 hypotheses, 256 \
+            for a memory head; τ = 10 px, argmax, refinement), seeded by the frame index. --json writes the report (stable keys: \
             summary.frames, pct_within_5cm_5deg, pct_within_2cm_2deg, pct_within_1cm_1deg, median_rot_deg, \
             median_trans_cm, median_ms_network, median_ms_ransac; frames[].name, rot_err_deg, trans_err_cm, \
             inliers). --shard i/n evaluates frames [⌊i·T/n⌋, ⌊(i+1)·T/n⌋) only; `dsac report merge` joins the \
@@ -27,13 +27,13 @@ struct TestCommand: ParsableCommand {
     var maxFrames: Int?
     @Option(help: "Kernel threads.") var threads = 2
     @Option(name: .customLong("image-height"), help: "Resize images to this height.") var imageHeight = 480
-    @Option(help: "RANSAC hypotheses per frame (DSAC*'s test default: 64).") var hypotheses = 64
+    @Option(help: "RANSAC hypotheses per frame (default: DSAC*'s 64; 256 for a memory head).") var hypotheses: Int?
     @Option(name: .customLong("inlier-threshold"), help: "RANSAC inlier threshold, pixels (DSAC*: 10).")
     var inlierThreshold = 10.0
 
     func validate() throws {
         try TrainingSupport.validate(imageHeight: imageHeight, threads: threads)
-        guard (1...65_536).contains(hypotheses) else {
+        if let hypotheses, !(1...65_536).contains(hypotheses) {
             throw ValidationError("--hypotheses must be in 1...65536 (got \(hypotheses))")
         }
         guard inlierThreshold.isFinite, inlierThreshold > 0 else {
@@ -58,8 +58,8 @@ struct TestCommand: ParsableCommand {
                 shardInfo = EvaluationReport.Shard(index: i, count: n, total_frames: indices.count)
                 indices = Array(indices[range])
             }
-            var localizer = Evaluator.dsacStarLocalizer(threads: threads)
-            localizer.hypotheses = hypotheses
+            var localizer = Evaluator.defaultLocalizer(for: network, threads: threads)
+            if let hypotheses { localizer.hypotheses = hypotheses }
             localizer.inlierThreshold = inlierThreshold
             let evaluator = Evaluator(network: network, threads: threads, imageHeight: imageHeight,
                                       localizer: localizer)

@@ -28,7 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "init (fixed encoder, head on buffered features), network (encoder and head on full frames), memory (a memory head) or e2e.")
     var stage = "init"
     @Option(help: "e2e: the init model to start from.") var model: String?
-    @Option(help: "init, network: start from this model's encoder (e.g. `dsac pretrain`'s) instead of a random one.")
+    @Option(help: ArgumentHelp("The encoder: 'bundled' (pre-trained, shipped with the package), 'random', or a model "
+                               + "file whose encoder is used (e.g. `dsac pretrain`'s). Default: bundled for memory, "
+                               + "random for init and network."))
     var encoder: String?
     @Option(help: "Where to write the trained model.") var out = "model.dsacmodel"
     @Option(help: "Iterations (init: head updates on batches of buffered cells; e2e: frames).") var iterations: Int?
@@ -125,7 +127,7 @@ struct TrainCommand: ParsableCommand {
         o.rollDegrees = rollAugment
         o.framesPerStep = framesPerStep
         var start = try SceneCoordinateNetwork(config: init0.config, headSeed: seed)
-        if let encoder { try start.replaceEncoder(with: SceneCoordinateNetwork.load(encoder).encoder) }
+        if let e = try TrainingSupport.encoder(encoder ?? "random") { try start.replaceEncoder(with: e) }
         let log = try TrainingSupport.Log(path: self.log, stage: "network", keepUpTo: nil)
         let bar = TrainingSupport.Bar("network", enabled: !quiet)
         let started = Date()
@@ -137,6 +139,15 @@ struct TrainCommand: ParsableCommand {
         try network.save(out, metadata: ["stage": "network", "iterations": "\(o.iterations)", "seed": "\(seed)",
                                          "dataset": dataset])
         if !quiet { print(String(format: "network stage: %.1f s; model written to %@", Date().timeIntervalSince(started), out)) }
+    }
+
+    func validate() throws {
+        var m = SceneMemoryOptions()
+        (m.entries, m.keyDimension, m.lists, m.probes) = (entries, keyDimension, lists, probes)
+        guard (try? m.validate()) != nil, probes <= lists else {
+            throw ValidationError("memory options: --entries ≥ 1, --key-dimension in 1...4096, --lists in 1...65536, "
+                                  + "--probes in 1...lists (got \(entries), \(keyDimension), \(lists), \(probes))")
+        }
     }
 
     /// `--stage memory`: the encoder's descriptors of the training cells with their coordinates (no training).
@@ -152,11 +163,11 @@ struct TrainCommand: ParsableCommand {
         m.probes = probes
         m.seed = seed
         var start = try SceneCoordinateNetwork(config: o.config, headSeed: seed)
-        if let encoder { try start.replaceEncoder(with: SceneCoordinateNetwork.load(encoder).encoder) }
+        if let e = try TrainingSupport.encoder(encoder ?? "bundled") { try start.replaceEncoder(with: e) }
         let started = Date()
         let network = try TrainingSupport.buildMemory(start, provider: data, options: o, memory: m, quiet: quiet)
         try network.save(out, metadata: ["stage": "memory", "seed": "\(seed)", "dataset": dataset,
-                                         "encoder": encoder ?? "random"])
+                                         "encoder": encoder ?? "bundled"])
         if !quiet {
             print(String(format: "memory stage: %d entries, %d lists, %.1f s; model written to %@",
                          network.memory?.count ?? 0, network.memory?.lists ?? 0, Date().timeIntervalSince(started), out))
@@ -169,7 +180,7 @@ struct TrainCommand: ParsableCommand {
             switch stage {
             case "init":
                 var o = try initOptions()
-                let pretrained = try encoder.map { try SceneCoordinateNetwork.load($0).encoder }
+                let pretrained = try TrainingSupport.encoder(encoder ?? "random")
                 if let encoder { o.encoderSource = encoder }
                 _ = try TrainingSupport.runInit(
                     provider: data, options: o, output: out, checkpoint: checkpoint,

@@ -95,6 +95,16 @@ enum TrainingSupport {
     }
 
     /// The init stage: buffer, train (resuming from a checkpoint when asked), write the model.
+    /// An encoder named on the command line: "bundled" (the package's pre-trained one), "random" (nil: the
+    /// network's own initialisation), or a model file whose encoder is used.
+    static func encoder(_ spec: String) throws -> Encoder? {
+        switch spec {
+        case "bundled": return try PretrainedEncoder.load()
+        case "random": return nil
+        default: return try SceneCoordinateNetwork.load(spec).encoder
+        }
+    }
+
     /// The memory stage with a progress bar over the frames encoded.
     static func buildMemory(_ start: SceneCoordinateNetwork, provider: FrameProvider, options: InitTrainingOptions,
                             memory: SceneMemoryOptions, quiet: Bool) throws -> SceneCoordinateNetwork

@@ -40,25 +40,29 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ablation-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let json = dir.appendingPathComponent("a.json").path, plot = dir.appendingPathComponent("a.svg").path
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = ["experiment", "ablation", "--tiny", "--seeds", "2", "--init-iterations", "5",
-                       "--e2e-iterations", "2", "--score-iterations", "2", "--train-frames", "3", "--test-frames", "2",
-                       "--image-height", "64", "--buffer-size", "400", "--hypotheses", "8", "--budget", "2",
-                       "--json", json, "--plot", plot, "--quiet"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        #expect(text.contains("dsac-learned-score"))
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
-            as! [String: Any]
-        #expect((object["rows"] as! [[String: Any]]).count == 4)
-        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("</svg>"))
+        // Both heads: the memory head (built, its values trained e2e) and the regression head.
+        for head in ["mlp", "memory"] {
+            let json = dir.appendingPathComponent("\(head).json").path, plot = dir.appendingPathComponent("\(head).svg").path
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = ["experiment", "ablation", "--tiny", "--head", head, "--encoder", "random", "--seeds", "2",
+                           "--init-iterations", "5", "--e2e-iterations", "2", "--score-iterations", "2",
+                           "--train-frames", "3", "--test-frames", "2", "--image-height", "64", "--buffer-size", "400",
+                           "--hypotheses", "8", "--budget", "2", "--json", json, "--plot", plot, "--quiet"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(head)")
+            #expect(text.contains("dsac-learned-score"))
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+                as! [String: Any]
+            #expect((object["rows"] as! [[String: Any]]).count == 4)
+            #expect(((object["plan"] as? [String: Any])?["head"] as? String) == head)
+            #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("</svg>"))
+        }
     }
 }
 

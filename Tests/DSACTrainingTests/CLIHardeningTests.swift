@@ -156,6 +156,11 @@ enum DSACExecutable {
         try expectFailure(["synth", "--out", folder + "/s", "--train-turns", "inf", "--quiet"], says: ["turns"])
         try expectFailure(["synth", "--out", folder + "/s", "--detail", "1.5", "--quiet"], says: ["surface detail"])
         try expectFailure(["synth", "--out", folder + "/s", "--detail", "nan", "--quiet"], says: ["surface detail"])
+        for bad in [["--probes", "0"], ["--lists", "4", "--probes", "8"], ["--entries", "0"], ["--key-dimension=-1"]] {
+            try expectFailure(["train", "--dataset", folder + "/empty", "--stage", "memory"] + bad, says: ["--probes in"])
+        }
+        try expectFailure(["demo", "--head", "forest", "--quiet"], says: ["--head must be memory or mlp"])
+        try expectFailure(["experiment", "ablation", "--head", "forest"], says: ["--head must be memory or mlp"])
         try expectFailure(["pretrain", "--scenes", "room", "--quiet"], says: ["PRESET:SEED"])
         try expectFailure(["pretrain", "--scenes", "cave:1", "--iterations", "1", "--quiet"], says: ["cave"])
     }

@@ -4,7 +4,8 @@ import Foundation
 
 /// The paper's experiment (Brachmann et al., CVPR 2017, Table 1): on the same data and seeds, train and test
 /// (a) componentwise + argmax RANSAC, (b) end-to-end DSAC, (c) end-to-end SoftAM, (d) DSAC with the learned score.
-/// Per seed: init stage (shared by all arms) → (a) tested; score CNN pre-trained on the init network's predictions;
+/// Per seed: init stage (shared by all arms; in memory-head mode the memory build) → (a) tested; score CNN
+/// pre-trained on the init network's predictions;
 /// (b), (c), (d) each fine-tune a copy of the init network for the same frames and pools, then are tested.
 ///
 /// Budget: unless given, iteration counts come from the budget: the init stage gets 60% of a seed's share after
@@ -34,6 +35,12 @@ public struct AblationOptions: Sendable {
     /// Entropy target of the learned-score arm (bits); nil: half of log₂(hypotheses).
     public var entropyTargetBits: Double?
     public var threads = 2
+    /// Memory-head mode: the componentwise stage builds a memory head (no training) over `encoder`'s descriptors;
+    /// the e2e arms train its values. The e2e arms then use `memoryE2EFrames` of the training frames (a frame's
+    /// features at full resolution are large).
+    public var memory: SceneMemoryOptions?
+    public var encoder: Encoder?
+    public var memoryE2EFrames = 100
     public init() {}
 }
 
@@ -62,6 +69,8 @@ public struct AblationExperiment: Sendable {
         initOptions.brightness = 0
         initOptions.contrast = 0
         let trainIdx = FeatureBuffer.frameIndices(total: provider.frameCount(.train), maxFrames: o.trainFrames)
+        let e2eIdx = o.memory == nil ? trainIdx : FeatureBuffer.frameIndices(
+            total: provider.frameCount(.train), maxFrames: min(o.trainFrames, o.memoryE2EFrames))
         let testIdx = FeatureBuffer.frameIndices(total: provider.frameCount(.test), maxFrames: o.testFrames)
         guard !trainIdx.isEmpty, !testIdx.isEmpty else { throw .invalidArgument("need training and test frames") }
 
@@ -75,16 +84,17 @@ public struct AblationExperiment: Sendable {
             var io = initOptions
             io.seed = seed
             let trainer = try InitTrainer(options: io)
-            let fresh = try trainer.freshNetwork()
+            let fresh = try trainer.freshNetwork(encoder: o.encoder)
             var no = NetworkTrainingOptions()
             no.learningRate = o.networkLearningRate
             no.seed = seed
             no.threads = o.threads
             no.imageHeight = o.imageHeight
             no.maxFrames = o.trainFrames
-            let buffer = o.wholeNetwork ? nil : try FeatureBuffer.build(fresh, frames: provider, options: io)
+            let buffer = o.wholeNetwork || o.memory != nil
+                ? nil : try FeatureBuffer.build(fresh, frames: provider, options: io)
             let bufferSeconds = elapsed() - seedStart
-            if k == 0 && o.initIterations == nil {
+            if k == 0 && o.initIterations == nil && o.memory == nil {
                 // Iterations 5…25 of a probe, timed by the trainer's own clock: the first ones pay for decoding or
                 // rendering frames that the real run caches, and would make the plan far too short.
                 var marks: [Int: Double] = [:]
@@ -111,14 +121,18 @@ public struct AblationExperiment: Sendable {
             io.iterations = initIterations
             no.iterations = initIterations
             let network: SceneCoordinateNetwork
-            if let buffer {
+            if var m = o.memory {
+                m.seed = seed
+                initIterations = 0
+                network = try fresh.withMemory(from: provider, buffer: io, memory: m)
+            } else if let buffer {
                 network = try InitTrainer(options: io).train(buffer, network: fresh)
             } else {
                 network = try NetworkTrainer(options: no).train(provider, network: fresh)
             }
             log(String(format: "seed %llu: init stage done at %.0f s", seed, elapsed()))
             // The init network's encoder is fixed from here on: encode the e2e and test frames once per seed.
-            let trainFrames = try AblationFrame.encode(provider, split: .train, indices: trainIdx, network: network,
+            let trainFrames = try AblationFrame.encode(provider, split: .train, indices: e2eIdx, network: network,
                                                        imageHeight: o.imageHeight, threads: o.threads)
             let testFrames = try AblationFrame.encode(provider, split: .test, indices: testIdx, network: network,
                                                       imageHeight: o.imageHeight, threads: o.threads)
@@ -127,7 +141,7 @@ public struct AblationExperiment: Sendable {
             var cnn = try ScoreCNN(seed: mixSeed(seed, 0x5C0BE))
             var samples: [ScorePretrainer.Sample] = []
             for f in trainFrames {
-                let p = try network.head.forward(f.standardized(network), threads: o.threads).prediction
+                let p = try network.sceneHeadForward(f.standardized(network), threads: o.threads).prediction
                 if let c = try? f.correspondences(p, sceneMean: network.sceneMean) {
                     samples.append(.init(correspondences: c, intrinsics: f.intrinsics, camFromWorld: f.camFromWorld,
                                          mapWidth: f.features.width, mapHeight: f.features.height))
@@ -193,8 +207,9 @@ public struct AblationExperiment: Sendable {
         let plan = AblationReport.Plan(
             seeds: seeds, init_iterations: initIterations, e2e_iterations: e2eIterations,
             score_pretrain_iterations: o.scorePretrainIterations, hypotheses: o.arm.hypotheses,
-            image_height: o.imageHeight, train_frames: trainIdx.count, test_frames: testIdx.count,
-            budget_minutes: o.budgetMinutes, elapsed_minutes: elapsed() / 60, threads: o.threads)
+            image_height: o.imageHeight, train_frames: e2eIdx.count, test_frames: testIdx.count,
+            budget_minutes: o.budgetMinutes, elapsed_minutes: elapsed() / 60, threads: o.threads,
+            head: o.memory == nil ? "mlp" : "memory")
         return AblationReport(perSeed: perSeed, plan: plan)
     }
 }

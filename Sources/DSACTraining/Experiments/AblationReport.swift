@@ -43,6 +43,8 @@ public struct AblationReport: Codable, Sendable, Equatable {
         public var budget_minutes: Double
         public var elapsed_minutes: Double
         public var threads: Int
+        /// "memory" (a memory head, e2e trains its values) or "mlp" (a regression head); absent in older reports.
+        public var head: String? = nil
     }
 
     public var rows: [Row]
