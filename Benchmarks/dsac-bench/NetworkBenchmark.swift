@@ -5,7 +5,7 @@ import DSACTraining
 import Foundation
 
 /// The scene-coordinate network's forward pass on a 640×480 frame (a rendered synthetic view), timed by part:
-/// encoder, head, whole; with parameters, FLOPs and the GFLOP/s reached. The CPU time other processes used
+/// encoder, head (the regression head, or the memory head's search when the model has one), whole; with parameters, FLOPs and the GFLOP/s reached. The CPU time other processes used
 /// meanwhile is printed beside it (the machine may be shared).
 struct NetworkBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +27,13 @@ struct NetworkBenchmark: ParsableCommand {
         let cells = FeatureMap(channels: features.channels, height: 1, width: features.plane, values: features.values)
         let measured = try foreignLoad { () throws -> (Double, Double, Double) in
             let encoderMs = try medianMilliseconds(runs: runs) { _ = try network.encoder.forward(input, threads: threads) }
-            let headMs = try medianMilliseconds(runs: runs) { _ = try network.head.forward(cells, threads: threads) }
+            let headMs = try medianMilliseconds(runs: runs) {
+                if let memory = network.memory {
+                    _ = try memory.coordinates(features, threads: threads)
+                } else {
+                    _ = try network.head.forward(cells, threads: threads)
+                }
+            }
             let totalMs = try medianMilliseconds(runs: runs) { _ = try network.predict(image, threads: threads) }
             return (encoderMs, headMs, totalMs)
         }
@@ -36,13 +42,15 @@ struct NetworkBenchmark: ParsableCommand {
         let gflop = Double(flops.encoder + flops.head) / 1e9
         print(String(format: "network: %d parameters (encoder %d, head %d), %.3f GFLOP per 640×480 frame",
                      network.parameterCount, network.encoder.parameterCount, network.head.parameterCount, gflop))
-        print(String(format: "threads %d: encoder %.1f ms, head %.1f ms, whole forward %.1f ms (%.1f GFLOP/s); "
-                     + "other processes used %.1f CPU-s of %.1f s wall", threads, encoderMs, headMs, totalMs,
+        let headName = network.memory.map { "memory head (\($0.count) entries, \($0.lists) lists, \($0.probes) probed)" }
+            ?? "head"
+        print(String(format: "threads %d: encoder %.1f ms, %@ %.1f ms, whole forward %.1f ms (%.1f GFLOP/s); "
+                     + "other processes used %.1f CPU-s of %.1f s wall", threads, encoderMs, headName, headMs, totalMs,
                      gflop / (totalMs / 1e3), measured.foreignCPUSeconds, measured.wallSeconds))
         try writeJSON([
             "threads": threads, "parameters": network.parameterCount, "gflop": gflop, "ms_encoder": encoderMs,
             "ms_head": headMs, "ms_forward": totalMs, "foreign_cpu_s": measured.foreignCPUSeconds,
-            "wall_s": measured.wallSeconds,
+            "wall_s": measured.wallSeconds, "memory_entries": network.memory?.count ?? 0,
         ], to: json)
     }
 }
