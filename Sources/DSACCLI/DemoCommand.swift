@@ -25,7 +25,7 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("test-frames"), help: "Held-out test frames rendered.") var testFrames = 200
     @Option(help: "Test-time RANSAC hypotheses (memory default 256, mlp 64).") var hypotheses: Int?
     @Option(help: "mlp, ACE recipe: init-stage iterations.") var iterations = 4000
-    @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage; memory default 0, mlp 100).")
+    @Option(name: .customLong("e2e-iterations"), help: "e2e-stage frames (0: skip the stage; memory default 300, mlp 100).")
     var e2eIterations: Int?
     @Option(name: .customLong("buffer-size"), help: "mlp, ACE recipe: buffered cells.") var bufferSize = 800_000
     @Option(help: "Kernel threads.") var threads = 2
@@ -69,14 +69,13 @@ struct DemoCommand: ParsableCommand {
                 (network, initSeconds) = try runACEStage(scene)
             }
             var e2eSeconds = 0.0
-            let e2eFrames = e2eIterations ?? (memoryHead ? 0 : 100)
+            let e2eFrames = e2eIterations ?? (memoryHead ? 300 : 100)
             if e2eFrames > 0 {
                 var e = E2ETrainingOptions()
                 e.iterations = e2eFrames
                 e.threads = threads
                 e.seed = seed
                 e.imageHeight = height
-                if memoryHead { e.learningRate = 1e-3 }
                 (network, e2eSeconds) = try E2ESupport.run(
                     provider: scene, options: e, modelPath: nil, start: network, output: out + "/model.dsacmodel",
                     checkpoint: nil, checkpointEvery: 0, resume: false, logPath: out + "/train-log.jsonl", quiet: quiet)
