@@ -40,6 +40,9 @@ struct AblationCommand: ParsableCommand {
     @Option(name: .customLong("score-iterations"), help: "Score-CNN pre-training updates.") var scoreIterations = 150
     @Option(name: .customLong("train-frames"), help: "Training frames used (evenly spaced).") var trainFrames = 1200
     @Option(name: .customLong("test-frames"), help: "Test frames used (evenly spaced).") var testFrames = 50
+    @Option(name: .customLong("e2e-frames"),
+            help: "memory: training frames the e2e arms draw from (evenly spaced; each holds 3.7 MB of features).")
+    var e2eFrames = AblationOptions().memoryE2EFrames
     @Option(name: .customLong("image-height"), help: "Images are resized to this height (memory default 480, mlp 120).")
     var imageHeight: Int?
     @Option(name: .customLong("buffer-size"), help: "Init-stage buffered cells.") var bufferSize = 200_000
@@ -60,7 +63,9 @@ struct AblationCommand: ParsableCommand {
         guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be positive") }
         guard (1...100).contains(seeds) else { throw ValidationError("--seeds must be in 1...100") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
-        guard trainFrames >= 1, testFrames >= 1 else { throw ValidationError("--train-frames/--test-frames ≥ 1") }
+        guard trainFrames >= 1, testFrames >= 1, e2eFrames >= 1 else {
+            throw ValidationError("--train-frames/--test-frames/--e2e-frames ≥ 1")
+        }
         guard head == "memory" || head == "mlp" else { throw ValidationError("--head must be memory or mlp") }
         if let h = imageHeight, !(16...4096).contains(h) { throw ValidationError("--image-height in 16...4096") }
         guard (4...4096).contains(hypotheses) else { throw ValidationError("--hypotheses in 4...4096") }
@@ -90,6 +95,7 @@ struct AblationCommand: ParsableCommand {
             o.scorePretrainIterations = scoreIterations
             o.trainFrames = trainFrames
             o.testFrames = testFrames
+            o.memoryE2EFrames = e2eFrames
             o.imageHeight = imageHeight ?? (head == "memory" ? 480 : 120)
             if head == "memory" {
                 o.memory = SceneMemoryOptions()
