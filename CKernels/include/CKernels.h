@@ -321,8 +321,8 @@ dsac_status dsac_gemm(int64_t m, int64_t n, int64_t k, const float *a, const flo
 
 /* ---------------------------------------------------------------------------------------------------------
  * Scene-memory kernels (used by DSACTraining's memory head): nearest neighbours by inner product among unit
- * vectors, row-major float32. Each query's answer is computed by one thread, ties go to the lower index: the same
- * bits on any thread count. Non-finite input is DSAC_ERROR_DEGENERATE.
+ * vectors, row-major float32. Every (query, list) answer is computed by one thread in a fixed order, ties go to the
+ * lower index: the same bits on any thread count. Non-finite input is DSAC_ERROR_DEGENERATE.
  * ------------------------------------------------------------------------------------------------------- */
 
 /* For each of n points (n x d) the centroid (k x d) with the largest inner product, and that product. */

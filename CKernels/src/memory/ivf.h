@@ -1,7 +1,7 @@
 // The scene memory's search: exact and inverted-file nearest neighbours among unit vectors by inner product.
 //
-// Every query's answer is computed by one thread in a fixed order, and ties go to the lower index, so results
-// are the same bits on any thread count.
+// Every (query, list) answer is computed by one thread in a fixed order and merged in probe order, and ties go to
+// the lower index, so results are the same bits on any thread count.
 #pragma once
 
 #include <cstdint>
