@@ -24,6 +24,7 @@ let package = Package(
     products: [
         .library(name: "DSAC", targets: ["DSAC"]),
         .library(name: "DSACData", targets: ["DSACData"]),
+        .library(name: "DSACTraining", targets: ["DSACTraining"]),
         .executable(name: "dsac", targets: ["DSACCLI"]),
         .executable(name: "dsac-bench", targets: ["DSACBench"]),
     ],
