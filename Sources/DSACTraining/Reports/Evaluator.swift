@@ -23,8 +23,8 @@ public struct Evaluator: Sendable {
         return o
     }
 
-    /// A memory head reads a wrong entry for more cells than a trained head mispredicts (about two thirds on the
-    /// built-in room), so RANSAC needs more hypotheses to draw an all-inlier set: 256 (BENCHMARKS.md).
+    /// A memory head reads a wrong entry for about 60% of the cells on the built-in room (outliers, not noise), so
+    /// RANSAC needs more hypotheses than DSAC*'s 64 to draw an all-inlier set: 256 (BENCHMARKS.md).
     public static let memoryHeadHypotheses = 256
 
     /// `dsacStarLocalizer`, with `memoryHeadHypotheses` when the network has a memory head.
