@@ -141,10 +141,14 @@ struct TrainCommand: ParsableCommand {
         if !quiet { print(String(format: "network stage: %.1f s; model written to %@", Date().timeIntervalSince(started), out)) }
     }
 
-    func validate() throws {
+    func memoryOptions() -> SceneMemoryOptions {
         var m = SceneMemoryOptions()
-        (m.entries, m.keyDimension, m.lists, m.probes) = (entries, keyDimension, lists, probes)
-        guard (try? m.validate()) != nil, probes <= lists else {
+        (m.entries, m.keyDimension, m.lists, m.probes, m.seed) = (entries, keyDimension, lists, probes, seed)
+        return m
+    }
+
+    func validate() throws {
+        guard (try? memoryOptions().validate()) != nil, probes <= lists else {
             throw ValidationError("memory options: --entries ≥ 1, --key-dimension in 1...4096, --lists in 1...65536, "
                                   + "--probes in 1...lists (got \(entries), \(keyDimension), \(lists), \(probes))")
         }
@@ -156,12 +160,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationErrorText("--stage memory takes seconds and writes no checkpoints; drop --checkpoint/--resume")
         }
         let o = try initOptions()
-        var m = SceneMemoryOptions()
-        m.entries = entries
-        m.keyDimension = keyDimension
-        m.lists = lists
-        m.probes = probes
-        m.seed = seed
+        let m = memoryOptions()
         var start = try SceneCoordinateNetwork(config: o.config, headSeed: seed)
         if let e = try TrainingSupport.encoder(encoder ?? "bundled") { try start.replaceEncoder(with: e) }
         let started = Date()

@@ -50,8 +50,6 @@ inline bool better(float s, int64_t i, float best, int64_t bestIndex) {
     return s > best || (s == best && i < bestIndex);
 }
 
-// Scores n points against k centroids, kChunk points per task, and hands each point's k scores to
-// `row(point, scores, scratch)` (it may overwrite the scores); `scratch` is a per-thread vector it may use.
 // The lowest index of the largest of n finite-or-minus-infinity values.
 DSAC_MULTIVERSION
 int64_t first_maximum(const float *s, int64_t n) {
@@ -62,6 +60,8 @@ int64_t first_maximum(const float *s, int64_t n) {
     return j;
 }
 
+// Scores n points against k centroids, kChunk points per task, and hands each point's k scores to
+// `row(point, scores, scratch)` (it may overwrite the scores); `scratch` is a per-thread vector it may use.
 template <typename Row>
 void for_each_scored(int64_t n, int64_t k, int64_t d, const float *points, const float *centroids, int threads,
                      Row row) {

@@ -62,26 +62,8 @@ public struct SceneMemory: Sendable, Equatable {
         self.probes = probes
     }
 
-    /// Keys of n feature vectors (n × D, vector-major) as n × d unit vectors. A zero vector stays zero.
-    public func keys(ofVectors x: [Float], count n: Int, threads: Int) throws(TrainingError) -> [Float] {
-        let D = featureDimension, d = keyDimension
-        guard n >= 1, x.count == n * D else {
-            throw .invalidArgument("scene memory: \(x.count) feature values for \(n) vectors of \(D)")
-        }
-        var u = x
-        u.withUnsafeMutableBufferPointer { u in
-            for i in 0..<n { Self.normalize(u.baseAddress! + i * D, D) }
-            for i in 0..<n { for c in 0..<D { u[i * D + c] -= featureCenter[c] } }
-        }
-        var out = [Float](repeating: 0, count: n * d)
-        try NetworkKernels.gemm(m: n, n: d, k: D, a: u, b: projection, transposeB: false, accumulate: false,
-                                threads: threads, c: &out)
-        out.withUnsafeMutableBufferPointer { o in for i in 0..<n { Self.normalize(o.baseAddress! + i * d, d) } }
-        return out
-    }
-
-    /// Keys of every cell of a channel-major feature map (cells × d), as `keys(ofVectors:)` computes them but
-    /// without transposing the map: Pᵀ(f/‖f‖ − c) = (Pᵀf)/‖f‖ − Pᵀc, one product over all cells.
+    /// Keys of every cell of a channel-major feature map (cells × d), as `keys(ofVectors:…)` computes them for the
+    /// build but without transposing the map: Pᵀ(f/‖f‖ − c) = (Pᵀf)/‖f‖ − Pᵀc, one product over all cells.
     func keys(of f: FeatureMap, threads: Int) throws(TrainingError) -> [Float] {
         let D = featureDimension, d = keyDimension, cells = f.plane
         var projectionT = [Float](repeating: 0, count: d * D), centerProjected = [Float](repeating: 0, count: d)

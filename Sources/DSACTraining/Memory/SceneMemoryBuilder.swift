@@ -45,12 +45,8 @@ extension SceneMemory {
         let d = min(o.keyDimension, D)
         let (center, projection) = try principalDirections(vectors, n: n, D: D, d: d, samples: o.pcaSamples,
                                                             threads: threads)
-        // A provisional memory (one list) turns features into keys; the inverted file comes next.
-        var memory = try SceneMemory(featureDimension: D, keyDimension: d, featureCenter: center,
-                                     projection: projection, centroids: [Float](repeating: 0, count: d),
-                                     offsets: [0, Int64(n)], keys: [Float](repeating: 0, count: n * d),
-                                     values: coordinates, probes: 1)
-        let keys = try memory.keys(ofVectors: vectors, count: n, threads: threads)
+        let keys = try Self.keys(ofVectors: vectors, count: n, center: center, projection: projection, keyDimension: d,
+                                 threads: threads)
         let lists = max(1, min(o.lists, n / 16))
         let centroids = try sphericalKMeans(keys, n: n, d: d, k: lists, options: o, threads: threads)
         var assignment = [Int32](repeating: 0, count: n), similarity = [Float](repeating: 0, count: n)
@@ -68,10 +64,28 @@ extension SceneMemory {
             for k in 0..<d { sortedKeys[slot * d + k] = keys[i * d + k] }
             for k in 0..<3 { sortedValues[slot * 3 + k] = coordinates[i * 3 + k] }
         }
-        memory = try SceneMemory(featureDimension: D, keyDimension: d, featureCenter: center, projection: projection,
-                                 centroids: centroids, offsets: offsets, keys: sortedKeys, values: sortedValues,
-                                 probes: min(o.probes, lists))
-        return memory
+        return try SceneMemory(featureDimension: D, keyDimension: d, featureCenter: center, projection: projection,
+                               centroids: centroids, offsets: offsets, keys: sortedKeys, values: sortedValues,
+                               probes: min(o.probes, lists))
+    }
+
+    /// Keys of n feature vectors (n × D, vector-major) as n × d unit vectors: normalise(Pᵀ(normalise(f) − c)).
+    /// A zero vector stays zero.
+    static func keys(ofVectors x: [Float], count n: Int, center: [Float], projection: [Float], keyDimension d: Int,
+                     threads: Int) throws(TrainingError) -> [Float] {
+        let D = center.count
+        var u = x
+        u.withUnsafeMutableBufferPointer { u in
+            for i in 0..<n {
+                normalize(u.baseAddress! + i * D, D)
+                for c in 0..<D { u[i * D + c] -= center[c] }
+            }
+        }
+        var out = [Float](repeating: 0, count: n * d)
+        try NetworkKernels.gemm(m: n, n: d, k: D, a: u, b: projection, transposeB: false, accumulate: false,
+                                threads: threads, c: &out)
+        out.withUnsafeMutableBufferPointer { o in for i in 0..<n { normalize(o.baseAddress! + i * d, d) } }
+        return out
     }
 
     /// The mean unit feature and the top d eigenvectors of the unit features' covariance (float64 eigensolver).
